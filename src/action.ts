@@ -1,0 +1,106 @@
+import type { S3Client, S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
+import type { Command } from '@smithy/types';
+import { leaseClient } from './connection/client.js';
+import { resolveConnection } from './connection/resolve.js';
+import type { ActionContext, ActionHandler, FileStore, Logger, Progress } from './contract.js';
+import { ConnectorError } from './errors.js';
+import type { Connection } from './generated/connection.js';
+import { iamActionFor } from './iam.js';
+import type { KeyScope } from './keys.js';
+import { mapError, type ErrorContext } from './map-error.js';
+import { abortable } from './signal.js';
+import type { Validator } from './validate.js';
+
+/** What a failing call was about, for its error message. */
+export interface About {
+  /** The key as the user gave it. */
+  key?: string | undefined;
+  /** Overrides the IAM action derived from the command (e.g. s3:GetObjectVersion). */
+  iamAction?: string | undefined;
+  conflictMessage?: string | undefined;
+}
+
+export type S3Command<I extends ServiceInputTypes, O extends ServiceOutputTypes> = Command<
+  ServiceInputTypes,
+  I,
+  ServiceOutputTypes,
+  O,
+  S3ClientResolvedConfig
+>;
+
+/** Everything an action needs; it never builds a client or parses an SDK error itself. */
+export interface RunContext {
+  readonly s3: S3Client;
+  readonly connection: Connection;
+  readonly bucket: string;
+  readonly keys: KeyScope;
+  readonly signal: AbortSignal | undefined;
+  readonly logger: Logger | undefined;
+  readonly progress: ((p: Progress) => void) | undefined;
+  /** `s3.send` with the run's signal, and errors mapped to ConnectorError naming the key and IAM action. */
+  send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: S3Command<I, O>, about?: About): Promise<O>;
+  /** Maps an error from work outside `send` (uploads, streams) the same way. */
+  fail(error: unknown, about?: About): ConnectorError;
+  /** The host's file store, or InvalidInput naming `field` when the host gave none. */
+  files(field: string): FileStore;
+}
+
+export interface ActionSpec<I, O> {
+  input: Validator<I>;
+  run(input: I, ctx: RunContext): Promise<O>;
+}
+
+function aborted(): ConnectorError {
+  return new ConnectorError('Aborted', 'The run was cancelled before it started.');
+}
+
+/**
+ * Wraps an action: validates the connection and input before any network call, leases the shared
+ * client, and maps every failure to a ConnectorError.
+ */
+export function defineAction<I, O>(spec: ActionSpec<I, O>): ActionHandler {
+  return async (rawInput: unknown, actionCtx: ActionContext): Promise<O> => {
+    const { signal, logger, progress, files } = actionCtx;
+    if (signal?.aborted) throw aborted();
+    const { connection, settings, keys, errorContext } = resolveConnection(actionCtx.connection);
+    const input = spec.input(rawInput);
+    const lease = leaseClient(settings);
+    const context = (about: About = {}, command?: object): ErrorContext => ({
+      ...errorContext,
+      key: about.key,
+      iamAction: about.iamAction ?? (command ? iamActionFor(command) : undefined),
+      conflictMessage: about.conflictMessage,
+      signal,
+    });
+    const ctx: RunContext = {
+      s3: lease.client,
+      connection,
+      bucket: connection.bucket,
+      keys,
+      signal,
+      logger,
+      progress,
+      async send(command, about) {
+        try {
+          return await abortable(lease.client.send(command, signal ? { abortSignal: signal } : {}), signal);
+        } catch (error) {
+          throw mapError(error, context(about, command));
+        }
+      },
+      fail: (error, about) => mapError(error, context(about)),
+      files(field) {
+        if (!files) {
+          throw new ConnectorError('InvalidInput', `\`${field.slice(1)}\` needs the host's file store, and this host gave none. Use another mode, or run the action in a host that passes ctx.files.`, { field });
+        }
+        return files;
+      },
+    };
+    try {
+      return await spec.run(input, ctx);
+    } catch (error) {
+      throw mapError(error, context());
+    } finally {
+      lease.release();
+    }
+  };
+}

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { LRUCache } from 'lru-cache';
+import type { Connection } from '../generated/connection.js';
+
+/** Distinct connections whose clients stay warm; a multi-tenant host beyond that reuses the least recent. */
+export const CLIENT_CACHE_SIZE = 64;
+
+/** Sockets per client: enough for bulk jobs in flight, bounded so one tenant cannot exhaust the host. */
+const MAX_SOCKETS = 64;
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** The settings a client is built from, after defaults; `name` and `basePath` do not change the client. */
+export interface ClientSettings {
+  region: string;
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
+  checksums: 'whenRequired' | 'whenSupported';
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxAttempts: number;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string | undefined;
+}
+
+export function clientSettings(connection: Connection): ClientSettings {
+  const custom = connection.endpoint !== undefined;
+  return {
+    region: connection.region,
+    endpoint: connection.endpoint,
+    // Most self-hosted services (MinIO, Ceph) have no wildcard DNS for virtual-hosted buckets.
+    forcePathStyle: connection.forcePathStyle ?? custom,
+    // R2, MinIO and Ceph reject the SDK's default CRC32 trailers on streamed (aws-chunked) bodies.
+    checksums: connection.checksums ?? (custom ? 'whenRequired' : 'whenSupported'),
+    connectTimeoutMs: connection.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: connection.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxAttempts: connection.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    accessKeyId: connection.accessKeyId,
+    secretAccessKey: connection.secretAccessKey,
+    sessionToken: connection.sessionToken,
+  };
+}
+
+/** A hash of everything the client depends on, so a changed secret gets a new client; the secret itself is never a key. */
+export function clientCacheKey(settings: ClientSettings): string {
+  const canonical = JSON.stringify(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function buildClient(settings: ClientSettings): S3Client {
+  const mode = settings.checksums === 'whenRequired' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+  return new S3Client({
+    region: settings.region,
+    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+    forcePathStyle: settings.forcePathStyle,
+    credentials: {
+      accessKeyId: settings.accessKeyId,
+      secretAccessKey: settings.secretAccessKey,
+      ...(settings.sessionToken === undefined ? {} : { sessionToken: settings.sessionToken }),
+    },
+    requestChecksumCalculation: mode,
+    responseChecksumValidation: mode,
+    maxAttempts: settings.maxAttempts,
+    // A wrong region is reported (WrongRegion, naming the right one), not silently paid for on every call.
+    followRegionRedirects: false,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: settings.connectTimeoutMs,
+      // Idle time, not total time: a large transfer may run for minutes as long as bytes flow.
+      socketTimeout: settings.requestTimeoutMs,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+    }),
+  });
+}
+
+interface Entry {
+  client: S3Client;
+  leases: number;
+  evicted: boolean;
+}
+
+// An evicted client is destroyed only once its last lease ends, so eviction never cuts a transfer.
+const cache = new LRUCache<string, Entry>({
+  max: CLIENT_CACHE_SIZE,
+  dispose: (entry) => {
+    entry.evicted = true;
+    if (entry.leases === 0) entry.client.destroy();
+  },
+});
+
+export interface ClientLease {
+  readonly client: S3Client;
+  release(): void;
+}
+
+/** The shared client for these settings, held until `release()`. */
+export function leaseClient(settings: ClientSettings): ClientLease {
+  const key = clientCacheKey(settings);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = { client: buildClient(settings), leases: 0, evicted: false };
+    cache.set(key, entry);
+  }
+  const held = entry;
+  held.leases++;
+  let released = false;
+  return {
+    client: held.client,
+    release() {
+      if (released) return;
+      released = true;
+      held.leases--;
+      if (held.evicted && held.leases === 0) held.client.destroy();
+    },
+  };
+}
+
+/** How many clients are cached now; for tests and diagnostics. */
+export function cachedClientCount(): number {
+  return cache.size;
+}

@@ -1,0 +1,219 @@
+import { ConnectorError, type ErrorCode } from './errors.js';
+
+/** What the failing call was about, so the message can name the bucket, the key and the IAM action. */
+export interface ErrorContext {
+  bucket: string;
+  region: string;
+  endpoint?: string | undefined;
+  accessKeyId?: string | undefined;
+  /** The key as the user gave it (relative to the base path). */
+  key?: string | undefined;
+  /** The IAM action the call needs, e.g. `s3:GetObject`. */
+  iamAction?: string | undefined;
+  /** Replaces the generic Conflict message where the caller knows what the precondition meant. */
+  conflictMessage?: string | undefined;
+  /** The run's signal: once it has fired, every failure is the cancellation's doing. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The fields of an AWS SDK v3 service error (or a Node network error) that we read. */
+interface RawError {
+  name?: string;
+  code?: string;
+  message?: string;
+  Code?: string;
+  Region?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string };
+  $response?: { headers?: Record<string, string | undefined> };
+  cause?: unknown;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ECONNABORTED',
+]);
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+const THROTTLE_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|EPROTO$)/;
+
+function asRaw(error: unknown): RawError {
+  return typeof error === 'object' && error !== null ? (error as RawError) : { message: String(error) };
+}
+
+/** Network errors arrive wrapped by the SDK; the Node error code sits somewhere down the cause chain. */
+function nodeCode(raw: RawError): string | undefined {
+  for (let e: RawError | undefined = raw, depth = 0; e && depth < 5; e = asRawOrUndefined(e.cause), depth++) {
+    if (typeof e.code === 'string' && e.code.length > 0) return e.code;
+  }
+  return undefined;
+}
+
+function asRawOrUndefined(value: unknown): RawError | undefined {
+  return typeof value === 'object' && value !== null ? (value as RawError) : undefined;
+}
+
+export function endpointHost(ctx: Pick<ErrorContext, 'endpoint' | 'region'>): string {
+  if (ctx.endpoint) {
+    try {
+      return new URL(ctx.endpoint).host;
+    } catch {
+      return ctx.endpoint;
+    }
+  }
+  return `s3.${ctx.region}.amazonaws.com`;
+}
+
+function arn(ctx: ErrorContext): string {
+  return ctx.key === undefined ? `arn:aws:s3:::${ctx.bucket}` : `arn:aws:s3:::${ctx.bucket}/${ctx.key}`;
+}
+
+/** The facts whoever debugs this later needs; never a secret. */
+function awsDetails(raw: RawError): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  if (raw.name) details.awsCode = raw.name;
+  if (raw.$metadata?.httpStatusCode) details.httpStatus = raw.$metadata.httpStatusCode;
+  if (raw.$metadata?.requestId) details.requestId = raw.$metadata.requestId;
+  const code = nodeCode(raw);
+  if (code && !raw.$metadata) details.errorCode = code;
+  return details;
+}
+
+/**
+ * The one mapping from AWS SDK and Node network errors to the contract's codes.
+ * Messages are written for the person who has to fix it; the original error stays as `cause`.
+ */
+export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const raw = asRaw(error);
+  const make = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}, retryable?: boolean) =>
+    new ConnectorError(code, message, {
+      cause: error,
+      details: { ...awsDetails(raw), ...extra },
+      ...(retryable === undefined ? {} : { retryable }),
+    });
+
+  if (ctx.signal?.aborted) {
+    const reason = asRawOrUndefined(ctx.signal.reason);
+    if (reason?.name === 'TimeoutError') {
+      return make('Timeout', `No answer from ${endpointHost(ctx)} in time. Check that the endpoint is reachable, then try again.`);
+    }
+    return make('Aborted', 'The run was cancelled.');
+  }
+
+  const name = raw.name ?? '';
+  const status = raw.$metadata?.httpStatusCode;
+  const host = endpointHost(ctx);
+  const bucket = `"${ctx.bucket}"`;
+  const object = ctx.key === undefined ? `bucket ${bucket}` : `"${ctx.key}" in bucket ${bucket}`;
+
+  if (name === 'AbortError') return make('Aborted', 'The run was cancelled.');
+
+  switch (name) {
+    case 'InvalidAccessKeyId':
+      return make(
+        'InvalidCredentials',
+        `The access key ID${ctx.accessKeyId ? ` "${ctx.accessKeyId}"` : ''} is not known to ${host}. Check the connection's access key ID: the key may have been deleted or deactivated, or it belongs to another account or service.`,
+      );
+    case 'SignatureDoesNotMatch':
+      return make(
+        'InvalidCredentials',
+        `The secret access key does not match the access key ID${ctx.accessKeyId ? ` "${ctx.accessKeyId}"` : ''}. Paste the secret again (watch for stray spaces), or create a new access key if it was lost.`,
+      );
+    case 'ExpiredToken':
+    case 'TokenRefreshRequired':
+      return make('InvalidCredentials', 'The session token has expired. Get new temporary credentials and update the access key ID, secret and session token together.');
+    case 'InvalidToken':
+      return make('InvalidCredentials', 'The session token is not valid for these credentials. Paste the session token that came with this access key ID.');
+    case 'RequestTimeTooSkewed':
+    case 'RequestExpired':
+      return make(
+        'InvalidCredentials',
+        "This machine's clock differs from S3's by more than 15 minutes, so S3 rejects the request signature. Synchronise the clock (NTP) and try again.",
+        { reason: 'ClockSkew' },
+      );
+    case 'NoSuchBucket':
+      return make(
+        'BucketNotFound',
+        `Bucket ${bucket} does not exist at ${host}. Check the connection's bucket name: it is the name only, exactly as in the S3 console.`,
+      );
+    case 'NoSuchKey':
+      return make('NotFound', `No object ${object}. Check the key${ctx.key?.startsWith('/') ? '' : ' and the connection\'s base path'}.`);
+    case 'NoSuchVersion':
+      return make('NotFound', `No such version of ${object}. Check the version ID.`);
+    case 'NoSuchUpload':
+      return make('NotFound', `The multipart upload for ${object} no longer exists; start the upload again.`);
+    case 'PreconditionFailed':
+    case 'ConditionalRequestConflict':
+      return make('Conflict', ctx.conflictMessage ?? `The condition on ${object} failed: it already exists or was changed meanwhile.`);
+    case 'EntityTooLarge':
+      return make('TooLarge', `S3 refused ${object} as too large for a single request.`);
+    case 'InvalidObjectState':
+      return make('Conflict', `${object} is archived (e.g. in Glacier) and must be restored before it can be read.`);
+  }
+
+  const bucketRegion = raw.$response?.headers?.['x-amz-bucket-region'] ?? raw.Region;
+  if (
+    name === 'PermanentRedirect' ||
+    name === 'AuthorizationHeaderMalformed' ||
+    name === 'IllegalLocationConstraintException' ||
+    status === 301
+  ) {
+    if (bucketRegion && bucketRegion !== ctx.region) {
+      return make(
+        'WrongRegion',
+        `Bucket ${bucket} is in ${bucketRegion}, not ${ctx.region}. Set the connection's region to ${bucketRegion}.`,
+        { bucketRegion },
+      );
+    }
+    return make('WrongRegion', `Bucket ${bucket} is not in ${ctx.region}. Set the connection's region to the one shown for the bucket in the S3 console.`);
+  }
+
+  if (name === 'AccessDenied' || name === 'AllAccessDisabled' || name === 'Forbidden' || status === 403) {
+    const action = ctx.iamAction ?? 'the needed permission';
+    return make(
+      'AccessDenied',
+      `Access denied: these credentials lack ${action} on ${arn(ctx)}. Add ${action} for that resource to the IAM policy of the user or role.`,
+      { ...(ctx.iamAction ? { iamAction: ctx.iamAction } : {}), resource: arn(ctx) },
+    );
+  }
+
+  if (name === 'NotFound' || status === 404) {
+    return ctx.key === undefined
+      ? make('BucketNotFound', `Bucket ${bucket} does not exist at ${host}. Check the connection's bucket name.`)
+      : make('NotFound', `No object ${object}. Check the key and the connection's base path.`);
+  }
+  if (status === 412) return make('Conflict', ctx.conflictMessage ?? `The condition on ${object} failed: it already exists or was changed meanwhile.`);
+  if (THROTTLE_NAMES.has(name) || status === 429 || (status === 503 && name !== 'ServiceUnavailable')) {
+    return make('Throttled', `${host} asked to slow down (${name || status}). Wait a moment and retry, or run fewer requests at once.`);
+  }
+
+  const code = nodeCode(raw);
+  if (TIMEOUT_NAMES.has(name) || (code !== undefined && TIMEOUT_NAMES.has(code))) {
+    return make('Timeout', `No answer from ${host} in time. Check that the endpoint is reachable, or raise the connection's request timeout.`);
+  }
+  if (code !== undefined && TLS_CODE.test(code)) {
+    return make(
+      'Network',
+      `The secure (TLS) connection to ${host} failed (${code}). Check that the endpoint's URL scheme and certificate are right: use https:// only where the service has a valid certificate.`,
+      {},
+      false, // a bad certificate or scheme does not heal by retrying
+    );
+  }
+  if (code !== undefined && NETWORK_CODES.has(code)) {
+    const why =
+      code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? `the name ${host} cannot be resolved (${code}). Check the endpoint URL${ctx.endpoint ? '' : ' and the region'}.`
+        : code === 'ECONNREFUSED'
+          ? `the connection to ${host} was refused. Check the endpoint URL and port, and that the service is running.`
+          : `the connection to ${host} failed (${code}). Check the network, then retry.`;
+    return make('Network', `Cannot reach S3: ${why}`);
+  }
+
+  if (status !== undefined && status >= 500) {
+    return make('ServerError', `${host} failed with HTTP ${status}${name ? ` (${name})` : ''}. This is on the service's side; retry later.`);
+  }
+  if (status !== undefined && status >= 400) {
+    return make('InvalidInput', `S3 rejected the request for ${object}: ${raw.message ?? name}.`);
+  }
+  return make('ServerError', `Unexpected failure talking to ${host}: ${raw.message ?? name}.`, {}, false);
+}

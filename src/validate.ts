@@ -1,0 +1,205 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { ConnectorError } from './errors.js';
+
+/** Form hints of the host contract, section 2: annotations only, so strict mode accepts them. */
+export const ANNOTATION_KEYWORDS = ['x-secret', 'x-order', 'x-group', 'x-enumNames', 'x-widget'] as const;
+
+type Schema = Record<string, unknown>;
+
+// ajv-formats is CommonJS; its default export arrives wrapped under some loaders.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+  addFormatsModule) as typeof addFormatsModule;
+
+/** One Ajv instance for the package: every schema is compiled once, on first use. */
+export function createAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, useDefaults: true });
+  addFormats(ajv);
+  for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword });
+  return ajv;
+}
+
+const ajv = createAjv();
+
+/** `/metadata/x-foo` → `metadata.x-foo`, `/sizes/0` → `sizes[0]`. */
+export function fieldName(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '');
+}
+
+function received(value: unknown, secret: boolean): string {
+  if (secret) return typeof value === 'string' ? `a value of ${value.length} characters` : `a ${kind(value)}`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return `a ${kind(value)}`;
+}
+
+function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function typeName(schema: Schema): string {
+  const type = schema.type;
+  return Array.isArray(type) ? type.join(' or ') : typeof type === 'string' ? type : 'value';
+}
+
+function article(text: string): string {
+  return /^[aeiou]/i.test(text) ? `an ${text}` : `a ${text}`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Composite keywords whose own error says more than the errors of their branches. */
+const COMPOSITE = new Set(['anyOf', 'oneOf']);
+
+/** The error a person should read first: not a branch of a failed anyOf/oneOf, not an `if`. */
+function pickError(errors: ErrorObject[]): ErrorObject {
+  const candidates = errors.filter((e) => e.keyword !== 'if');
+  const composite = candidates.filter((e) => COMPOSITE.has(e.keyword));
+  const inside = (e: ErrorObject) =>
+    composite.some((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`));
+  return candidates.find((e) => !inside(e)) ?? errors[0]!;
+}
+
+function describeBranches(branches: Schema[]): string {
+  return branches
+    .map((b) => (typeof b.$comment === 'string' ? b.$comment : typeof b.title === 'string' ? article(b.title.toLowerCase()) : 'a valid value'))
+    .join(', or ');
+}
+
+function message(error: ErrorObject, root: Schema, label: string): { message: string; field: string } {
+  const schema = (error.parentSchema ?? {}) as Schema;
+  const params = error.params as Record<string, unknown>;
+  const properties = (root.properties ?? {}) as Record<string, Schema>;
+  const topLevel = error.instancePath.split('/')[1];
+  const secret = topLevel !== undefined && properties[topLevel]?.['x-secret'] === true;
+  const field = error.instancePath;
+  const name = `\`${label}${fieldName(field)}\``;
+  const got = received(error.data, secret);
+
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const pointer = `${field}/${missing}`;
+      const hint = field === '' ? properties[missing]?.description : undefined;
+      return { field: pointer, message: `Missing required \`${label}${fieldName(pointer)}\`${typeof hint === 'string' ? `: ${hint}` : '.'}` };
+    }
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      const known = Object.keys((schema.properties ?? {}) as Schema);
+      const close = known.find((k) => editDistance(k.toLowerCase(), extra.toLowerCase()) <= 2);
+      const pointer = `${field}/${extra}`;
+      return {
+        field: pointer,
+        message: `Unknown field \`${label}${fieldName(pointer)}\`: ${close ? `did you mean \`${close}\`?` : `remove it (known fields: ${known.join(', ')}).`}`,
+      };
+    }
+    case 'type':
+      return { field, message: `Expected ${article(typeName(schema))} for ${name} but received ${secret ? got : `${article(kind(error.data))}${typeof error.data === 'object' ? '' : ` (${got})`}`}` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const { minimum, maximum } = schema as { minimum?: number; maximum?: number };
+      const bound: Record<string, string> = {
+        minimum: 'at least',
+        maximum: 'at most',
+        exclusiveMinimum: 'greater than',
+        exclusiveMaximum: 'less than',
+      };
+      const range =
+        minimum !== undefined && maximum !== undefined
+          ? `between ${minimum} and ${maximum}`
+          : `${bound[error.keyword]} ${String(params.limit)}`;
+      return { field, message: `Expected ${typeName(schema)} ${range} for ${name} but received ${got}` };
+    }
+    case 'minLength':
+    case 'maxLength': {
+      const { minLength, maxLength } = schema as { minLength?: number; maxLength?: number };
+      const length = typeof error.data === 'string' ? error.data.length : 0;
+      if (error.keyword === 'minLength' && minLength === 1 && length === 0) {
+        return { field, message: `Expected a non-empty string for ${name} but received ""` };
+      }
+      const range = minLength !== undefined && maxLength !== undefined ? `${minLength} to ${maxLength}` : error.keyword === 'minLength' ? `at least ${minLength}` : `at most ${maxLength}`;
+      return { field, message: `Expected ${range} characters for ${name} but received ${length} characters` };
+    }
+    case 'pattern':
+    case 'format': {
+      const rule = typeof schema.$comment === 'string' ? schema.$comment : error.keyword === 'format' ? `a valid ${String(params.format)}` : `a value matching ${String(params.pattern)}`;
+      return { field, message: `Expected ${rule} for ${name} but received ${got}` };
+    }
+    case 'enum':
+    case 'const': {
+      const allowed = (error.keyword === 'enum' ? (params.allowedValues as unknown[]) : [params.allowedValue]).map((v) => JSON.stringify(v));
+      return { field, message: `Expected ${allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`} for ${name} but received ${got}` };
+    }
+    case 'anyOf':
+    case 'oneOf': {
+      const branches = (error.schema ?? []) as Schema[];
+      const onlyRequired = branches.every((b) => Object.keys(b).length === 1 && Array.isArray(b.required) && b.required.length === 1);
+      if (onlyRequired) {
+        const names = branches.map((b) => `\`${label}${(b.required as string[])[0]}\``);
+        const data = (error.data ?? {}) as Record<string, unknown>;
+        const given = branches.map((b) => (b.required as string[])[0]!).filter((k) => data[k] !== undefined);
+        return {
+          field,
+          message: `Expected exactly one of ${names.join(', ')} but received ${given.length === 0 ? 'none' : given.map((k) => `\`${k}\``).join(' and ')}`,
+        };
+      }
+      return { field, message: `Expected ${describeBranches(branches)} for ${name} but received ${got}` };
+    }
+    case 'minItems':
+    case 'maxItems':
+      return { field, message: `Expected ${error.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params.limit)} items for ${name} but received ${Array.isArray(error.data) ? error.data.length : 0}` };
+    case 'uniqueItems':
+      return { field, message: `Expected unique items for ${name}, but items ${String(params.j)} and ${String(params.i)} are the same` };
+    case 'dependentRequired':
+      return { field: `${field}/${String(params.missingProperty)}`, message: `\`${label}${String(params.property)}\` needs \`${label}${String(params.missingProperty)}\` too` };
+    default:
+      return { field, message: `Invalid ${name || 'input'}: ${error.message ?? 'it does not match its schema'}` };
+  }
+}
+
+export interface Validator<T> {
+  /** Returns a validated copy with defaults applied; throws `InvalidInput` naming the field. */
+  (value: unknown): T;
+  readonly schema: Schema;
+}
+
+/**
+ * A validator for one schema. Compiles on first use, once; the caller's value is never mutated.
+ * `label` prefixes field names in messages, e.g. "connection." for connection errors.
+ */
+export function validator<T>(schema: Schema, label = ''): Validator<T> {
+  let compiled: ValidateFunction | undefined;
+  const validate = (value: unknown): T => {
+    compiled ??= ajv.getSchema(String(schema.$id)) ?? ajv.compile(schema);
+    const copy: unknown = value === undefined ? undefined : structuredClone(value);
+    if (compiled(copy)) return copy as T;
+    const error = pickError(compiled.errors ?? []);
+    const { message: text, field } = message(error, schema, label);
+    const sentence = /[.?!]$/.test(text) ? text : `${text}.`;
+    throw new ConnectorError('InvalidInput', label ? `${sentence} Edit the connection to fix it.` : sentence, {
+      field,
+      details: { target: label ? 'connection' : 'input', keyword: error.keyword },
+    });
+  };
+  return Object.assign(validate, { schema });
+}
