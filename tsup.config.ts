@@ -12,11 +12,35 @@ export default defineConfig([
     platform: 'node',
   },
   {
-    // What `npm start` runs; ESM only, since it awaits at the top level.
-    entry: { demo: 'src/demo.ts' },
+    // The emulator on its own, for the benchmarks under bench/.
+    entry: { emulator: 'src/emulator.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
     platform: 'node',
+  },
+  {
+    // The reference host: the package's bin (host/cli.js) and `npm start`'s demo (host/demo.js, which the
+    // CLI's `start` imports only when asked, so every other command runs without the emulator). ESM only,
+    // since both await at the top level. The host loads the connector only through connector.json and the
+    // entry module it names, as any host would: nothing here bundles src/index.ts.
+    entry: { 'host/cli': 'src/host/cli.ts', 'host/demo': 'src/host/demo.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+  },
+  {
+    // The playground page: React, react-jsonschema-form and Ajv bundled for the browser into static
+    // assets (app.js, app.css) that the host's web server serves from dist/host/web/.
+    entry: { app: 'src/host/web/app/main.tsx' },
+    outDir: 'dist/host/web',
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    noExternal: [/.*/],
+    env: { NODE_ENV: 'production' },
   },
 ]);

@@ -7,12 +7,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 
 /** AWS's own documentation example keys: obviously not real, and shaped like real ones. */
 export const EMULATOR_CREDENTIALS = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 } as const;
+
+/**
+ * A plain SDK client's settings for the emulator, as the connector sets up its own for a custom
+ * endpoint: what tests use to set the scene and benchmarks measure against.
+ */
+export function emulatorClientConfig(endpoint: string): S3ClientConfig {
+  return {
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    // A copy: the SDK marks the credentials object it is given (`$source`), which would leak into connections.
+    credentials: { ...EMULATOR_CREDENTIALS },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+}
 
 interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;

@@ -1,5 +1,6 @@
 import { invalidInput, type ConnectorError } from './errors.js';
 import { MAX_KEY_BYTES } from './limits.js';
+import { fieldName } from './validate.js';
 
 /**
  * Keys are relative to the connection's base path, and can never escape it.
@@ -46,9 +47,10 @@ export function keyScope(basePath: string | undefined): KeyScope {
   const base = normaliseBasePath(basePath);
 
   const check = (value: string, field: string, what: string): ConnectorError | undefined => {
-    const name = field.slice(1) || what;
+    const name = fieldName(field) || what;
     if (value.startsWith('/')) {
-      return invalidInput(field, `Expected \`${name}\` to be relative, like ${quoted(value.replace(/^\/+/, ''))}, but received ${quoted(value)}: drop the leading "/".`);
+      const relative = value.replace(/^\/+/, '');
+      return invalidInput(field, `Expected \`${name}\` to be relative${relative ? `, like ${quoted(relative)},` : ''} but received ${quoted(value)}: drop the leading "/".`);
     }
     const problem = segmentProblem(value);
     if (problem) return invalidInput(field, `Expected \`${name}\` to stay inside ${base ? `the base path "${base}"` : 'the bucket'} but received ${quoted(value)}: it ${problem}.`);
@@ -62,7 +64,7 @@ export function keyScope(basePath: string | undefined): KeyScope {
   return {
     base,
     resolve(key, field = '/key') {
-      if (key.length === 0) throw invalidInput(field, `Expected \`${field.slice(1)}\` to be a non-empty key such as "photos/dog.jpg" but received "".`);
+      if (key.length === 0) throw invalidInput(field, `Expected \`${fieldName(field)}\` to be a non-empty key such as "photos/dog.jpg" but received "".`);
       const error = check(key, field, 'key');
       if (error) throw error;
       return base + key;

@@ -23,6 +23,9 @@ export const MAX_PARTS = 10_000;
 /** A single PUT carries at most 5 GiB. https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 
+/** CopyObject copies at most 5 GiB in one request; larger objects need a multipart copy (UploadPartCopy). https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
+export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
+
 /** An object is at most 5 TiB (48.8 TiB since 2025 on AWS, but not on most compatible services). https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html */
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 
@@ -31,3 +34,7 @@ export const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 
 /** At most 10 tags per object. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html */
 export const MAX_TAGS = 10;
+
+/** A tag key is at most 128 Unicode characters, a value at most 256. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html */
+export const MAX_TAG_KEY_CHARS = 128;
+export const MAX_TAG_VALUE_CHARS = 256;

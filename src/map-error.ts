@@ -6,6 +6,8 @@ export interface ErrorContext {
   region: string;
   endpoint?: string | undefined;
   accessKeyId?: string | undefined;
+  /** The connection's normalised base path (`""` or ending in `/`), so an ARN names the full key. */
+  basePath?: string | undefined;
   /** The key as the user gave it (relative to the base path). */
   key?: string | undefined;
   /** The IAM action the call needs, e.g. `s3:GetObject`. */
@@ -14,6 +16,8 @@ export interface ErrorContext {
   conflictMessage?: string | undefined;
   /** The run's signal: once it has fired, every failure is the cancellation's doing. */
   signal?: AbortSignal | undefined;
+  /** The time limit behind `signal`'s deadline, if any, so a Timeout can say how long it waited. */
+  timeoutMs?: number | undefined;
 }
 
 /** The fields of an AWS SDK v3 service error (or a Node network error) that we read. */
@@ -26,6 +30,9 @@ interface RawError {
   $fault?: string;
   $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string };
   $response?: { headers?: Record<string, string | undefined> };
+  /** RequestTimeTooSkewed: when the request was signed, and S3's own time. */
+  RequestTime?: string;
+  ServerTime?: string;
   cause?: unknown;
 }
 
@@ -63,19 +70,66 @@ export function endpointHost(ctx: Pick<ErrorContext, 'endpoint' | 'region'>): st
   return `s3.${ctx.region}.amazonaws.com`;
 }
 
+/** The resource an IAM policy must allow: the full key, base path included. */
 function arn(ctx: ErrorContext): string {
-  return ctx.key === undefined ? `arn:aws:s3:::${ctx.bucket}` : `arn:aws:s3:::${ctx.bucket}/${ctx.key}`;
+  return ctx.key === undefined ? `arn:aws:s3:::${ctx.bucket}` : `arn:aws:s3:::${ctx.bucket}/${ctx.basePath ?? ''}${ctx.key}`;
 }
 
 /** The facts whoever debugs this later needs; never a secret. */
 function awsDetails(raw: RawError): Record<string, unknown> {
   const details: Record<string, unknown> = {};
-  if (raw.name) details.awsCode = raw.name;
-  if (raw.$metadata?.httpStatusCode) details.httpStatus = raw.$metadata.httpStatusCode;
+  const status = raw.$metadata?.httpStatusCode;
+  // Only an answer from the service has an AWS error code; a Node error's name is just "Error".
+  if (raw.name && (status !== undefined || raw.$fault !== undefined)) details.awsCode = raw.name;
+  if (status) details.httpStatus = status;
   if (raw.$metadata?.requestId) details.requestId = raw.$metadata.requestId;
   const code = nodeCode(raw);
-  if (code && !raw.$metadata) details.errorCode = code;
+  if (code && status === undefined) details.errorCode = code;
   return details;
+}
+
+/**
+ * Parts of an SDK error that echo the signed request back: the hidden `$response` holds the
+ * outgoing request with its headers (the session token among them), and S3's
+ * SignatureDoesNotMatch body repeats the canonical request, header values included.
+ */
+const REQUEST_ECHOES = new Set(['$response', '$responseBodyText', 'CanonicalRequest', 'CanonicalRequestBytes', 'StringToSign', 'StringToSignBytes']);
+
+/**
+ * The SDK error as the `cause` a host may log: same class, name, message, stack and AWS fields
+ * (code, status, request id), without the parts that can carry a secret.
+ */
+function safeCause(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return error;
+  const copy: object = Object.create(Object.getPrototypeOf(error) as object | null);
+  for (const key of Object.getOwnPropertyNames(error)) {
+    if (REQUEST_ECHOES.has(key)) continue;
+    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
+  }
+  return copy;
+}
+
+/** S3's RequestTime (`20250101T000000Z`) or ServerTime (ISO 8601) as epoch ms. */
+function awsTime(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const basic = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  const time = basic ? Date.UTC(+basic[1]!, +basic[2]! - 1, +basic[3]!, +basic[4]!, +basic[5]!, +basic[6]!) : Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/** "about 60 minutes ahead of" / "about 3 hours behind", from S3's own two timestamps. */
+function skew(raw: RawError): { text: string; skewSeconds: number } | undefined {
+  const requestTime = awsTime(raw.RequestTime);
+  const serverTime = awsTime(raw.ServerTime);
+  if (requestTime === undefined || serverTime === undefined) return undefined;
+  const seconds = Math.round((requestTime - serverTime) / 1000);
+  const minutes = Math.round(Math.abs(seconds) / 60);
+  const amount = minutes >= 120 ? `about ${Math.round(minutes / 60)} hours` : `about ${minutes} minutes`;
+  return { text: `${amount} ${seconds > 0 ? 'ahead of' : 'behind'}`, skewSeconds: seconds };
+}
+
+function duration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /**
@@ -87,7 +141,7 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
   const raw = asRaw(error);
   const make = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}, retryable?: boolean) =>
     new ConnectorError(code, message, {
-      cause: error,
+      cause: safeCause(error),
       details: { ...awsDetails(raw), ...extra },
       ...(retryable === undefined ? {} : { retryable }),
     });
@@ -95,7 +149,12 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
   if (ctx.signal?.aborted) {
     const reason = asRawOrUndefined(ctx.signal.reason);
     if (reason?.name === 'TimeoutError') {
-      return make('Timeout', `No answer from ${endpointHost(ctx)} in time. Check that the endpoint is reachable, then try again.`);
+      const limit = ctx.timeoutMs === undefined ? 'in time' : `within ${duration(ctx.timeoutMs)}`;
+      return make(
+        'Timeout',
+        `No answer from ${endpointHost(ctx)} ${limit}. Check that the endpoint URL and port are right and that no firewall or VPN blocks it, then try again.`,
+        ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs },
+      );
     }
     return make('Aborted', 'The run was cancelled.');
   }
@@ -125,12 +184,14 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
     case 'InvalidToken':
       return make('InvalidCredentials', 'The session token is not valid for these credentials. Paste the session token that came with this access key ID.');
     case 'RequestTimeTooSkewed':
-    case 'RequestExpired':
+    case 'RequestExpired': {
+      const off = skew(raw);
       return make(
         'InvalidCredentials',
-        "This machine's clock differs from S3's by more than 15 minutes, so S3 rejects the request signature. Synchronise the clock (NTP) and try again.",
-        { reason: 'ClockSkew' },
+        `This machine's clock is ${off ? `${off.text} S3's clock` : "more than 15 minutes off S3's clock"}, and S3 refuses requests signed more than 15 minutes off. Synchronise this machine's clock (NTP), then try again.`,
+        { reason: 'ClockSkew', ...(off ? { skewSeconds: off.skewSeconds } : {}) },
       );
+    }
     case 'NoSuchBucket':
       return make(
         'BucketNotFound',
@@ -170,19 +231,24 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
 
   if (name === 'AccessDenied' || name === 'AllAccessDisabled' || name === 'Forbidden' || status === 403) {
     const action = ctx.iamAction ?? 'the needed permission';
+    const scope = ctx.key === undefined && ctx.basePath ? ` for keys under "${ctx.basePath}"` : '';
+    // A HEAD answer has no body, so a wrong secret and a missing permission look the same.
+    const unexplained = name !== 'AccessDenied' && name !== 'AllAccessDisabled';
     return make(
       'AccessDenied',
-      `Access denied: these credentials lack ${action} on ${arn(ctx)}. Add ${action} for that resource to the IAM policy of the user or role.`,
+      `Access denied: these credentials lack ${action} on ${arn(ctx)}${scope}. Add ${action} for that resource to the IAM policy of the user or role.${unexplained ? ' If Test connection fails too, check the access key ID and secret instead.' : ''}`,
       { ...(ctx.iamAction ? { iamAction: ctx.iamAction } : {}), resource: arn(ctx) },
     );
   }
 
   if (name === 'NotFound' || status === 404) {
+    // A HEAD answer has no body, so a missing bucket and a missing key look the same.
     return ctx.key === undefined
       ? make('BucketNotFound', `Bucket ${bucket} does not exist at ${host}. Check the connection's bucket name.`)
-      : make('NotFound', `No object ${object}. Check the key and the connection's base path.`);
+      : make('NotFound', `No object ${object}. Check the key and the connection's base path (and, if Test connection fails too, the bucket name).`);
   }
-  if (status === 412) return make('Conflict', ctx.conflictMessage ?? `The condition on ${object} failed: it already exists or was changed meanwhile.`);
+  // 304 answers a GET whose If-None-Match still matches: the condition the caller set did not hold.
+  if (status === 412 || status === 304) return make('Conflict', ctx.conflictMessage ?? `The condition on ${object} failed: it already exists or was changed meanwhile.`);
   if (THROTTLE_NAMES.has(name) || status === 429 || (status === 503 && name !== 'ServiceUnavailable')) {
     return make('Throttled', `${host} asked to slow down (${name || status}). Wait a moment and retry, or run fewer requests at once.`);
   }
@@ -209,8 +275,9 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
     return make('Network', `Cannot reach S3: ${why}`);
   }
 
-  if (status !== undefined && status >= 500) {
-    return make('ServerError', `${host} failed with HTTP ${status}${name ? ` (${name})` : ''}. This is on the service's side; retry later.`);
+  // InternalError is S3's 500; it also comes without a status, per key, inside a DeleteObjects answer.
+  if ((status !== undefined && status >= 500) || name === 'InternalError') {
+    return make('ServerError', `${host} failed with ${status === undefined ? name : `HTTP ${status}${name ? ` (${name})` : ''}`}. This is on the service's side; retry later.`);
   }
   if (status !== undefined && status >= 400) {
     return make('InvalidInput', `S3 rejected the request for ${object}: ${raw.message ?? name}.`);

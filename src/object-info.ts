@@ -1,5 +1,6 @@
 import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { HeadOutput } from './generated/actions/head.output.js';
+import { decodeMetadata } from './metadata.js';
 
 /** The fields GetObject and HeadObject answers share. */
 type ObjectHeaders = Pick<
@@ -23,6 +24,11 @@ export function unquoteEtag(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '');
 }
 
+/** The quoted form HTTP conditions (If-Match, If-None-Match) compare; `*` stays as it is. */
+export function quoteEtag(etag: string): string {
+  return etag === '*' || /^(W\/)?".*"$/.test(etag) ? etag : `"${etag}"`;
+}
+
 /** One description of an object, shared by head, get and anything else that reads headers. */
 export function describeObject(key: string, headers: ObjectHeaders): HeadOutput {
   return {
@@ -31,7 +37,8 @@ export function describeObject(key: string, headers: ObjectHeaders): HeadOutput 
     contentType: headers.ContentType ?? DEFAULT_CONTENT_TYPE,
     etag: unquoteEtag(headers.ETag),
     lastModified: (headers.LastModified ?? new Date(0)).toISOString(),
-    metadata: { ...(headers.Metadata ?? {}) },
+    // Non-ASCII values come back RFC 2047 encoded: the user sees what they wrote.
+    metadata: decodeMetadata(headers.Metadata),
     ...(headers.VersionId ? { versionId: headers.VersionId } : {}),
     // S3 omits the header for STANDARD.
     storageClass: headers.StorageClass ?? 'STANDARD',

@@ -1,14 +1,22 @@
-import { Readable, Transform } from 'node:stream';
-import { GetObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { Readable, Transform, pipeline } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { RunContext } from './action.js';
+import type { About, RunContext } from './action.js';
+import { ConnectorError } from './errors.js';
 import type { HeadOutput } from './generated/actions/head.output.js';
 import { MAX_PARTS } from './limits.js';
-import { describeObject } from './object-info.js';
+import { describeObject, unquoteEtag } from './object-info.js';
 
 /**
  * Multipart settings: 8 MiB parts (S3's minimum is 5 MiB, see limits.ts) with 4 in flight, so an
- * upload holds at most about 32 MiB whatever the object's size. 8 MiB parts reach 78 GiB within
+ * upload holds at most about 40 MiB whatever the object's size. 8 MiB parts reach 78 GiB within
  * S3's 10,000-part limit; larger objects of known size get larger parts (partBytesFor).
  */
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -23,9 +31,9 @@ export interface UploadResult {
   versionId?: string;
 }
 
-/** The part size that fits `expectedBytes` into S3's part limit. */
-export function partBytesFor(expectedBytes: number | undefined): number {
-  return Math.max(PART_BYTES, Math.ceil((expectedBytes ?? 0) / MAX_PARTS));
+/** The part size that fits `expectedBytes` into S3's part limit, and at least `minimum`. */
+export function partBytesFor(expectedBytes: number | undefined, minimum = PART_BYTES): number {
+  return Math.max(minimum, Math.ceil((expectedBytes ?? 0) / MAX_PARTS));
 }
 
 /** Counts bytes as they pass, so a streamed upload knows its size without buffering. */
@@ -40,62 +48,127 @@ function byteCounter(): Transform & { bytes: number } {
   return counter;
 }
 
+/** Requests that must finish even after a cancel: without them an upload could not be aborted. */
+const CLEANUP_COMMANDS: ReadonlySet<unknown> = new Set([CreateMultipartUploadCommand, AbortMultipartUploadCommand]);
+
 /**
- * Streams `body` to `key` (the user's key; resolved under the base path here). Small bodies go up in
- * one PUT, large ones as a multipart upload; a failed or cancelled multipart upload is aborted, so
- * no orphaned parts are left behind.
+ * The shared client as lib-storage sees it: every request carries the run's signal, so parts in
+ * flight stop at once on cancel (lib-storage alone lets them finish). Creating and aborting the
+ * multipart upload do not, so a cancelled upload always learns its ID and aborts it.
+ */
+function withSignal(client: S3Client, signal: AbortSignal): S3Client {
+  const view = Object.create(client) as S3Client;
+  const send = (command: Parameters<S3Client['send']>[0], options?: { abortSignal?: AbortSignal }) =>
+    client.send(command, CLEANUP_COMMANDS.has(command.constructor) ? options : { ...options, abortSignal: signal });
+  view.send = send as S3Client['send'];
+  return view;
+}
+
+export interface UploadAbout {
+  /** JSON Pointer of the key's input field, for key errors (default `/key`). */
+  field?: string;
+  conflictMessage?: string;
+  /** The body's size when known ahead (e.g. a FileRef's size): picks a part size that fits. */
+  expectedBytes?: number;
+  /** What the body is read from, for the error when reading it fails, e.g. "the file `file`". */
+  source?: string;
+}
+
+/**
+ * Streams `body` to `key` (the user's key; resolved under the base path here). A body in memory
+ * that fits one part goes up in one PUT; anything else through lib-storage, as one PUT or a
+ * multipart upload. A failed or cancelled multipart upload is aborted before this returns, so no
+ * orphaned parts are left behind.
  */
 export async function upload(
   ctx: RunContext,
   key: string,
   body: Readable | Uint8Array,
   options: UploadOptions,
-  about: { field?: string; conflictMessage?: string; expectedBytes?: number } = {},
+  about: UploadAbout = {},
 ): Promise<UploadResult> {
-  const fullKey = ctx.keys.resolve(key, about.field);
-  const counter = body instanceof Uint8Array ? undefined : byteCounter();
-  const source = counter ? (body as Readable).pipe(counter) : body;
-  if (counter) (body as Readable).on('error', (error) => counter.destroy(error));
-  const controller = new AbortController();
-  const onAbort = () => controller.abort();
-  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const params = { ...options, Bucket: ctx.bucket, Key: ctx.keys.resolve(key, about.field) };
+  const blame: About = { key, iamAction: 's3:PutObject', conflictMessage: about.conflictMessage };
+  const partBytes = partBytesFor(about.expectedBytes ?? (body instanceof Uint8Array ? body.byteLength : undefined));
+
+  if (body instanceof Uint8Array && body.byteLength <= partBytes) {
+    // What lib-storage would send, without its per-call overhead (endpoint resolution, chunking).
+    const done = await ctx.send(new PutObjectCommand({ ...params, Body: body }), blame);
+    ctx.progress?.({ done: body.byteLength, total: body.byteLength });
+    return { etag: unquoteEtag(done.ETag), size: body.byteLength, ...(done.VersionId ? { versionId: done.VersionId } : {}) };
+  }
+
+  const { signal } = ctx;
+  let counter: (Transform & { bytes: number }) | undefined;
+  let sourceError: unknown;
+  if (!(body instanceof Uint8Array)) {
+    counter = byteCounter();
+    body.once('error', (error: unknown) => {
+      sourceError ??= error;
+    });
+    // pipeline, not pipe: destroying the counter (cancel, failure) also closes the source.
+    pipeline(body, counter, () => {});
+  }
+  // A source that stalls would keep lib-storage waiting for its next part: end it on cancel.
+  const onAbort = () => counter?.destroy(signal?.reason instanceof Error ? signal.reason : new Error('The run was cancelled.'));
+  signal?.addEventListener('abort', onAbort, { once: true });
   const transfer = new Upload({
-    client: ctx.s3,
-    params: { ...options, Bucket: ctx.bucket, Key: fullKey, Body: source },
-    partSize: partBytesFor(about.expectedBytes),
+    client: signal ? withSignal(ctx.s3, signal) : ctx.s3,
+    params: { ...params, Body: counter ?? body },
+    partSize: partBytes,
     queueSize: QUEUE_SIZE,
     leavePartsOnError: false,
-    abortController: controller,
   });
+  const { progress } = ctx;
+  if (progress) {
+    transfer.on('httpUploadProgress', (p) => {
+      const total = p.total ?? about.expectedBytes;
+      progress({ done: p.loaded ?? 0, ...(total === undefined ? {} : { total }) });
+    });
+  }
   try {
-    if (ctx.signal?.aborted) controller.abort();
     const done = await transfer.done();
     return {
-      etag: (done.ETag ?? '').replace(/^"|"$/g, ''),
+      etag: unquoteEtag(done.ETag),
       size: counter ? counter.bytes : (body as Uint8Array).byteLength,
       ...(done.VersionId ? { versionId: done.VersionId } : {}),
     };
   } catch (error) {
-    throw ctx.fail(error, { key, iamAction: 's3:PutObject', conflictMessage: about.conflictMessage });
+    if (sourceError !== undefined && !signal?.aborted) throw sourceFailed(key, about.source, sourceError);
+    throw ctx.fail(error, blame);
   } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
+    counter?.destroy();
   }
+}
+
+function sourceFailed(key: string, source: string | undefined, cause: unknown): ConnectorError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ConnectorError(
+    'ServerError',
+    `Reading ${source ?? 'the content'} failed before the upload finished (${reason}), so nothing was written to "${key}". Check that the file still exists in the host's file store, then run the step again.`,
+    { cause, retryable: false },
+  );
 }
 
 export interface ReadOptions {
   versionId?: string | undefined;
+  /** An HTTP byte range, e.g. `bytes=0-1023`. */
   range?: string | undefined;
   ifMatch?: string | undefined;
   ifNoneMatch?: string | undefined;
   field?: string;
+  conflictMessage?: string | undefined;
 }
 
 export interface OpenedObject {
   info: HeadOutput;
   body: Readable;
+  /** For a range: S3's Content-Range, e.g. `bytes 0-1023/4096`. */
+  contentRange?: string;
 }
 
-/** Opens `key` for streaming; the body is never buffered here. */
+/** Opens `key` for streaming; the body is never buffered here, and stops when the run is cancelled. */
 export async function download(ctx: RunContext, key: string, options: ReadOptions = {}): Promise<OpenedObject> {
   const answer = await ctx.send(
     new GetObjectCommand({
@@ -106,8 +179,44 @@ export async function download(ctx: RunContext, key: string, options: ReadOption
       ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}),
       ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}),
     }),
-    { key, ...(options.versionId ? { iamAction: 's3:GetObjectVersion' } : {}) },
+    { key, conflictMessage: options.conflictMessage, ...(options.versionId ? { iamAction: 's3:GetObjectVersion' } : {}) },
   );
   const body = answer.Body instanceof Readable ? answer.Body : Readable.from([]);
-  return { info: describeObject(key, answer), body };
+  const { signal } = ctx;
+  if (signal) {
+    // The SDK watches the signal until the headers arrive; the body must stop on cancel too.
+    const onAbort = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error('The run was cancelled.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    body.once('close', () => signal.removeEventListener('abort', onAbort));
+  }
+  return { info: describeObject(key, answer), body, ...(answer.ContentRange ? { contentRange: answer.ContentRange } : {}) };
+}
+
+/**
+ * Reads a body into one buffer, refusing it before reading when `expected` is over `limit`, and
+ * stopping the download as soon as what arrives is. Events, not `for await`: the async iterator
+ * costs more CPU than a small object's whole read.
+ */
+export function readAll(body: Readable, limit: number, tooLarge: (bytes: number) => ConnectorError, expected?: number): Promise<Buffer> {
+  if (expected !== undefined && expected > limit) {
+    body.destroy();
+    return Promise.reject(tooLarge(expected));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        body.destroy();
+        reject(tooLarge(received));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)));
+    body.once('error', reject);
+    // Settles nothing once `end` has resolved; catches a body destroyed without an error.
+    body.once('close', () => reject(new Error('The response body closed before it ended.')));
+  });
 }

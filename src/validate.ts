@@ -21,6 +21,11 @@ export function createAjv(): Ajv2020 {
 
 const ajv = createAjv();
 
+/** `("/metadata", "a/b")` → `/metadata/a~1b`: the JSON Pointer of an entry, escaped (RFC 6901). */
+export function childPointer(parent: string, name: string): string {
+  return `${parent}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
 /** `/metadata/x-foo` → `metadata.x-foo`, `/sizes/0` → `sizes[0]`. */
 export function fieldName(pointer: string): string {
   return pointer
@@ -30,17 +35,43 @@ export function fieldName(pointer: string): string {
     .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '');
 }
 
-function received(value: unknown, secret: boolean): string {
-  if (secret) return typeof value === 'string' ? `a value of ${value.length} characters` : `a ${kind(value)}`;
+/**
+ * A string shaped like a credential (AWS secrets are 40 characters of mixed case, digits and `/+`).
+ * Pasting the secret into the access key ID field is a common mix-up; the message must not echo it.
+ */
+function looksLikeSecret(value: string): boolean {
+  if (value.length < 30 || !/^[A-Za-z0-9+/=_-]+$/.test(value)) return false;
+  return [/[a-z]/, /[A-Z]/, /\d/, /[+/=_-]/].filter((re) => re.test(value)).length >= 3;
+}
+
+/** A string a message must not quote: a secret field's, one shaped like a secret, or one holding a secret. */
+function hidden(value: unknown, secret: boolean, secrets: readonly string[]): value is string {
+  return typeof value === 'string' && (secret || looksLikeSecret(value) || secrets.some((s) => value.includes(s)));
+}
+
+/** How a value is quoted back to the user; secrets (and what looks like one) only by length. */
+function received(value: unknown, secret: boolean, secrets: readonly string[]): string {
+  if (hidden(value, secret, secrets)) return `a value of ${value.length} characters${secret ? '' : ' (not shown: it looks like a secret)'}`;
+  if (secret) return article(kind(value));
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (value === undefined) return 'nothing';
   if (value === null || typeof value !== 'object') return String(value);
-  return `a ${kind(value)}`;
+  return article(kind(value));
 }
 
 function kind(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
+}
+
+/** The values of the top-level secret fields, so no message quotes them even from another field. */
+function secretValues(root: Schema, data: unknown): string[] {
+  if (typeof data !== 'object' || data === null) return [];
+  const properties = (root.properties ?? {}) as Record<string, Schema>;
+  return Object.entries(data as Record<string, unknown>)
+    .filter(([key, value]) => properties[key]?.['x-secret'] === true && typeof value === 'string' && value.length >= 8)
+    .map(([, value]) => value as string);
 }
 
 function typeName(schema: Schema): string {
@@ -52,7 +83,7 @@ function article(text: string): string {
   return /^[aeiou]/i.test(text) ? `an ${text}` : `a ${text}`;
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let previous = row[0]!;
@@ -75,24 +106,49 @@ function pickError(errors: ErrorObject[]): ErrorObject {
   const composite = candidates.filter((e) => COMPOSITE.has(e.keyword));
   const inside = (e: ErrorObject) =>
     composite.some((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`));
-  return candidates.find((e) => !inside(e)) ?? errors[0]!;
+  const first = candidates.find((e) => !inside(e)) ?? errors[0]!;
+  // A value of the wrong type explains every other complaint about it (e.g. a oneOf on a string).
+  const wrongType = candidates.find(
+    (e) => e.keyword === 'type' && !inside(e) && (first.instancePath === e.instancePath || first.instancePath.startsWith(`${e.instancePath}/`)),
+  );
+  return wrongType ?? first;
+}
+
+/** "Other region" → "other region", but "AWS Region" stays. */
+function lowerFirst(title: string): string {
+  return /^[A-Z][A-Z]/.test(title) ? title : title.charAt(0).toLowerCase() + title.slice(1);
+}
+
+/**
+ * A branch like `{ "required": ["text"] }`. Strict mode wants the name declared beside `required`,
+ * so `{ "properties": { "text": true }, "required": ["text"] }` counts too.
+ */
+function requiresOneField(branch: Schema): boolean {
+  const required = branch.required;
+  if (!Array.isArray(required) || required.length !== 1) return false;
+  const properties = branch.properties;
+  const others = Object.keys(branch).filter((k) => k !== 'required' && k !== 'properties');
+  const declaresOnlyIt =
+    properties === undefined || (typeof properties === 'object' && properties !== null && Object.keys(properties).every((k) => k === required[0]));
+  return others.length === 0 && declaresOnlyIt;
 }
 
 function describeBranches(branches: Schema[]): string {
   return branches
-    .map((b) => (typeof b.$comment === 'string' ? b.$comment : typeof b.title === 'string' ? article(b.title.toLowerCase()) : 'a valid value'))
+    .map((b) => (typeof b.$comment === 'string' ? b.$comment : typeof b.title === 'string' ? article(lowerFirst(b.title)) : 'a valid value'))
     .join(', or ');
 }
 
-function message(error: ErrorObject, root: Schema, label: string): { message: string; field: string } {
+function message(error: ErrorObject, root: Schema, label: string, secrets: readonly string[]): { message: string; field: string } {
   const schema = (error.parentSchema ?? {}) as Schema;
   const params = error.params as Record<string, unknown>;
   const properties = (root.properties ?? {}) as Record<string, Schema>;
   const topLevel = error.instancePath.split('/')[1];
   const secret = topLevel !== undefined && properties[topLevel]?.['x-secret'] === true;
   const field = error.instancePath;
-  const name = `\`${label}${fieldName(field)}\``;
-  const got = received(error.data, secret);
+  // The whole value failed (e.g. not an object): name it in words, not as "`connection.`".
+  const name = field === '' ? (label ? 'the connection' : 'the input') : `\`${label}${fieldName(field)}\``;
+  const got = received(error.data, secret, secrets);
 
   switch (error.keyword) {
     case 'required': {
@@ -111,8 +167,10 @@ function message(error: ErrorObject, root: Schema, label: string): { message: st
         message: `Unknown field \`${label}${fieldName(pointer)}\`: ${close ? `did you mean \`${close}\`?` : `remove it (known fields: ${known.join(', ')}).`}`,
       };
     }
-    case 'type':
-      return { field, message: `Expected ${article(typeName(schema))} for ${name} but received ${secret ? got : `${article(kind(error.data))}${typeof error.data === 'object' ? '' : ` (${got})`}`}` };
+    case 'type': {
+      const plain = error.data === undefined || error.data === null || typeof error.data === 'object' || secret || hidden(error.data, secret, secrets);
+      return { field, message: `Expected ${article(typeName(schema))} for ${name} but received ${plain ? got : `${article(kind(error.data))} (${got})`}` };
+    }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -153,7 +211,7 @@ function message(error: ErrorObject, root: Schema, label: string): { message: st
     case 'anyOf':
     case 'oneOf': {
       const branches = (error.schema ?? []) as Schema[];
-      const onlyRequired = branches.every((b) => Object.keys(b).length === 1 && Array.isArray(b.required) && b.required.length === 1);
+      const onlyRequired = branches.every(requiresOneField);
       if (onlyRequired) {
         const names = branches.map((b) => `\`${label}${(b.required as string[])[0]}\``);
         const data = (error.data ?? {}) as Record<string, unknown>;
@@ -194,7 +252,7 @@ export function validator<T>(schema: Schema, label = ''): Validator<T> {
     const copy: unknown = value === undefined ? undefined : structuredClone(value);
     if (compiled(copy)) return copy as T;
     const error = pickError(compiled.errors ?? []);
-    const { message: text, field } = message(error, schema, label);
+    const { message: text, field } = message(error, schema, label, secretValues(schema, copy));
     const sentence = /[.?!]$/.test(text) ? text : `${text}.`;
     throw new ConnectorError('InvalidInput', label ? `${sentence} Edit the connection to fix it.` : sentence, {
       field,

@@ -50,9 +50,18 @@ export function clientSettings(connection: Connection): ClientSettings {
 
 /** A hash of everything the client depends on, so a changed secret gets a new client; the secret itself is never a key. */
 export function clientCacheKey(settings: ClientSettings): string {
-  const canonical = JSON.stringify(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash('sha256').update(canonical).digest('hex');
+  let key = cacheKeys.get(settings);
+  if (key === undefined) {
+    // Plain code-unit order: the same in every locale, and cheaper than ICU collation (localeCompare).
+    const canonical = JSON.stringify(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    key = createHash('sha256').update(canonical).digest('hex');
+    cacheKeys.set(settings, key);
+  }
+  return key;
 }
+
+/** Settings objects are shared by resolved connections (resolve.ts): hash each once. */
+const cacheKeys = new WeakMap<ClientSettings, string>();
 
 function buildClient(settings: ClientSettings): S3Client {
   const mode = settings.checksums === 'whenRequired' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import schema from '../../schemas/connection.schema.json';
 import type { Connection } from '../generated/connection.js';
 import { keyScope, type KeyScope } from '../keys.js';
 import type { ErrorContext } from '../map-error.js';
 import { validator } from '../validate.js';
-import { clientSettings, type ClientSettings } from './client.js';
+import { CLIENT_CACHE_SIZE, clientSettings, type ClientSettings } from './client.js';
 
 export const validateConnection = validator<Connection>(schema, 'connection.');
 
@@ -16,9 +18,35 @@ export interface ResolvedConnection {
   errorContext: ErrorContext;
 }
 
+/**
+ * Connections already resolved, by a hash of their content (never the secret itself): a host
+ * passes the same saved connection on every call, and validating it again each time cost more
+ * CPU than the rest of a small request's own path.
+ */
+const resolved = new LRUCache<string, ResolvedConnection>({ max: CLIENT_CACHE_SIZE });
+
+function contentHash(raw: unknown): string | undefined {
+  try {
+    const json = JSON.stringify(raw);
+    return json === undefined ? undefined : createHash('sha256').update(json).digest('base64');
+  } catch {
+    return undefined; // not plain JSON (e.g. circular): validation will say so
+  }
+}
+
 /** Throws InvalidInput naming the field, before any network call. */
 export function resolveConnection(raw: unknown): ResolvedConnection {
-  const connection = validateConnection(raw);
+  const hash = contentHash(raw);
+  const hit = hash === undefined ? undefined : resolved.get(hash);
+  if (hit) return hit;
+  const result = resolve(raw);
+  if (hash !== undefined) resolved.set(hash, result);
+  return result;
+}
+
+function resolve(raw: unknown): ResolvedConnection {
+  // Frozen: one resolved connection is shared by every call made with it.
+  const connection = Object.freeze(validateConnection(raw));
   const keys = keyScope(connection.basePath);
   return {
     connection,
@@ -29,6 +57,7 @@ export function resolveConnection(raw: unknown): ResolvedConnection {
       region: connection.region,
       endpoint: connection.endpoint,
       accessKeyId: connection.accessKeyId,
+      basePath: keys.base,
     },
   };
 }

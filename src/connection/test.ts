@@ -48,9 +48,12 @@ export async function testConnection(raw: unknown, ctx: TestContext = {}, timeou
       details: { ...where, verified: ['credentials', 'bucket', 'region', 's3:ListBucket'], empty: (page.KeyCount ?? 0) === 0 },
     };
   } catch (error) {
-    const mapped = mapError(error, { ...errorContext, iamAction: 's3:ListBucket', signal });
+    // When the host's own signal fired, our time limit is not what stopped the probe.
+    const limit = ctx.signal?.aborted ? undefined : timeoutMs;
+    const mapped = mapError(error, { ...errorContext, iamAction: 's3:ListBucket', signal, timeoutMs: limit });
     ctx.logger?.debug('Test connection failed', { code: mapped.code, ...where });
-    const details: Record<string, unknown> = { ...where, ...mapped.details };
+    // The result has no `retryable` of its own: a host reads it here to offer "try again".
+    const details: Record<string, unknown> = { ...where, ...mapped.details, retryable: mapped.retryable };
     if (mapped.code === 'AccessDenied') details.policy = minimalPolicy(connection.bucket, keys.base);
     return { ok: false, code: mapped.code, message: mapped.message, details };
   } finally {

@@ -1,0 +1,224 @@
+// Resize: the connector's `resize` (S3 → sharp → S3, 200x200 cover JPEG) and `resizeMany` against
+// raw sharp on in-memory buffers (the limit), on the same 12 MP photo-like JPEGs, with 1 and 2
+// images in flight. Every measurement runs in a fresh child process, so its peak RSS is its own;
+// rounds alternate the variants' order, and the table gives medians and ratios.
+// Two more rows answer "stream or buffer input?" for the S3 → S3 path with the plain SDK.
+//
+// The emulator runs in this (parent) process, on the same 2 cores: S3's side of the work competes
+// with sharp here, as it would not against AWS. So the table also gives CPU time per image: the
+// child's own (its "vs raw" is raw's CPU over the variant's, an efficiency) and the emulator's.
+// Knobs: RESIZE_BENCH_IMAGES (default 40), RESIZE_BENCH_ROUNDS (default 5).
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const BUCKET = 'bench';
+const SIZE = 200;
+
+// ---------------------------------------------------------------------------------------------
+// Child: one measurement. Reads its job from the environment, prints one JSON line.
+// ---------------------------------------------------------------------------------------------
+
+async function child() {
+  const job = JSON.parse(process.env.RESIZE_BENCH_CHILD);
+  const { default: sharp } = await import('sharp');
+  // The connector's own settings (src/image/sharp.ts), so raw differs only by S3 and the connector.
+  sharp.concurrency(1);
+  sharp.cache(false);
+  const { S3Client, GetObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const { actions } = await import(pathToFileURL(join(root, 'dist/index.js')).href);
+  const keys = Array.from({ length: job.images }, (_, i) => `src/photo-${String(i).padStart(3, '0')}.jpg`);
+  const connection = { name: 'bench', ...job.credentials, bucket: BUCKET, region: 'us-east-1', endpoint: job.endpoint };
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint: job.endpoint,
+    forcePathStyle: true,
+    credentials: job.credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const photo = await readFile(job.photo);
+  const out = (key) => `out/${job.tag}/${key.slice(4)}`;
+  const thumbnail = (input) => input.resize({ width: SIZE, height: SIZE, fit: 'cover' }).jpeg().toBuffer();
+
+  const one = {
+    raw: () => thumbnail(sharp(photo)),
+    connector: (key) => actions.resize({ key, destinationKey: out(key), size: `${SIZE}x${SIZE}`, fit: 'cover', format: 'jpeg' }, { connection }),
+    'sdk-buffer': async (key) => {
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      // Chunks gathered and joined once, as sharp's stream input does and as the connector does.
+      const chunks = [];
+      for await (const chunk of got.Body) chunks.push(chunk);
+      const data = await thumbnail(sharp(Buffer.concat(chunks)));
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: out(key), Body: data, ContentType: 'image/jpeg' }));
+    },
+    'sdk-stream': async (key) => {
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      const pipeline = sharp();
+      got.Body.pipe(pipeline);
+      const data = await thumbnail(pipeline);
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: out(key), Body: data, ContentType: 'image/jpeg' }));
+    },
+  };
+
+  const inFlight = async (items, work) => {
+    let next = 0;
+    await Promise.all(Array.from({ length: job.inFlight }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }));
+  };
+
+  // Warm up: load libvips' codecs, open connections, fill the JIT.
+  const warm = keys.slice(0, 2 * job.inFlight);
+  if (job.variant === 'many') {
+    await actions.resizeMany({ prefix: 'src/', sizes: [`${SIZE}x${SIZE}`], destinationKey: `warm/${job.tag}/{name}.{ext}`, fit: 'cover', format: 'jpeg', limit: warm.length, concurrency: job.inFlight }, { connection });
+  } else {
+    await inFlight(warm, one[job.variant]);
+  }
+
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  if (job.variant === 'many') {
+    const summary = await actions.resizeMany(
+      { prefix: 'src/', sizes: [`${SIZE}x${SIZE}`], destinationKey: `out/${job.tag}/{name}.{ext}`, fit: 'cover', format: 'jpeg', limit: keys.length, concurrency: job.inFlight },
+      { connection },
+    );
+    if (summary.processed !== keys.length) throw new Error(`resizeMany processed ${summary.processed} of ${keys.length}: ${JSON.stringify(summary.failures[0])}`);
+  } else {
+    await inFlight(keys, one[job.variant]);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(
+    `${JSON.stringify({ perSecond: keys.length / seconds, cpuMs: (used.user + used.system) / 1000 / keys.length, peakMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: the emulator, the inputs, the rounds and the table.
+// ---------------------------------------------------------------------------------------------
+
+/** A 12 MP photo-like JPEG: smooth gradients and shapes under fine grain, about 3 MB at quality 90. */
+async function makePhoto(sharp) {
+  const width = 4000;
+  const height = 3000;
+  const base = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
+      const sky = y < height * 0.45;
+      base[o] = sky ? 90 + (y * 80) / height : 70 + 60 * Math.sin(x / 170) + (y * 40) / height;
+      base[o + 1] = sky ? 140 + (y * 60) / height : 90 + 40 * Math.cos(y / 90) + 30 * Math.sin((x + y) / 300);
+      base[o + 2] = sky ? 220 - (y * 40) / height : 50 + 30 * Math.sin(x / 60) * Math.cos(y / 80);
+    }
+  }
+  const grain = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 28 } } })
+    .blur(0.8)
+    .raw()
+    .toBuffer();
+  return sharp(base, { raw: { width, height, channels: 3 } })
+    .composite([{ input: grain, raw: { width, height, channels: 3 }, blend: 'soft-light' }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+function measure(job) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+      cwd: root,
+      env: { ...process.env, RESIZE_BENCH_CHILD: JSON.stringify(job), NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => (stdout += d));
+    proc.stderr.on('data', (d) => (stderr += d));
+    proc.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout.trim().split('\n').pop()));
+      else reject(new Error(`${job.variant} x${job.inFlight} failed (${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`));
+    });
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+export default async function bench() {
+  const images = Number(process.env.RESIZE_BENCH_IMAGES ?? 40);
+  const rounds = Number(process.env.RESIZE_BENCH_ROUNDS ?? 5);
+  const dir = await mkdtemp(join(tmpdir(), 'resize-bench-'));
+  const { startEmulator, EMULATOR_CREDENTIALS } = await import(pathToFileURL(join(root, 'dist/emulator.js')).href);
+  const emulator = await startEmulator({ buckets: [BUCKET] });
+  try {
+    const { default: sharp } = await import('sharp');
+    const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const photo = await makePhoto(sharp);
+    const photoPath = join(dir, 'photo.jpg');
+    await writeFile(photoPath, photo);
+    const client = new S3Client({ region: 'us-east-1', endpoint: emulator.endpoint, forcePathStyle: true, credentials: { ...EMULATOR_CREDENTIALS } });
+    for (let i = 0; i < images; i++) {
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `src/photo-${String(i).padStart(3, '0')}.jpg`, Body: photo, ContentType: 'image/jpeg' }));
+    }
+    client.destroy();
+    console.log(`${images} copies of a ${(photo.length / 1024 / 1024).toFixed(1)} MiB 4000x3000 JPEG → ${SIZE}x${SIZE} cover JPEG; ${rounds} rounds, medians.\n`);
+
+    const variants = ['raw', 'connector', 'many', 'sdk-buffer', 'sdk-stream'];
+    const results = new Map();
+    let tag = 0;
+    for (let round = 0; round < rounds; round++) {
+      for (const inFlight of round % 2 ? [2, 1] : [1, 2]) {
+        for (const variant of round % 2 ? [...variants].reverse() : variants) {
+          const job = { variant, inFlight, images, photo: photoPath, endpoint: emulator.endpoint, credentials: { ...EMULATOR_CREDENTIALS }, tag: `r${tag++}` };
+          const before = process.cpuUsage();
+          const result = await measure(job);
+          const served = process.cpuUsage(before);
+          // The emulator's share: this process does nothing else meanwhile (warm-up included, so an upper bound).
+          result.emulatorMs = (served.user + served.system) / 1000 / images;
+          const key = `${variant} ${inFlight}`;
+          results.set(key, [...(results.get(key) ?? []), result]);
+        }
+      }
+    }
+
+    const row = (variant, inFlight) => {
+      const runs = results.get(`${variant} ${inFlight}`);
+      const of = (field) => median(runs.map((r) => r[field]));
+      return { perSecond: of('perSecond'), cpuMs: of('cpuMs'), emulatorMs: of('emulatorMs'), peakMiB: of('peakMiB') };
+    };
+    const labels = {
+      raw: 'raw sharp, in-memory buffer (the limit)',
+      connector: 'connector resize, S3 → S3',
+      many: 'connector resizeMany, S3 → S3',
+      'sdk-buffer': 'plain SDK + sharp, buffer input',
+      'sdk-stream': 'plain SDK + sharp, stream input',
+    };
+    console.log('| variant | in flight | images/s | vs raw | CPU ms/image | vs raw | emulator CPU ms/image | peak RSS MiB | vs raw |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const inFlight of [1, 2]) {
+      const raw = row('raw', inFlight);
+      for (const variant of variants) {
+        const r = row(variant, inFlight);
+        console.log(
+          `| ${labels[variant]} | ${inFlight} | ${r.perSecond.toFixed(1)} | ${(r.perSecond / raw.perSecond).toFixed(2)}x | ${r.cpuMs.toFixed(1)} | ${(raw.cpuMs / r.cpuMs).toFixed(2)}x | ${r.emulatorMs.toFixed(1)} | ${r.peakMiB.toFixed(0)} | ${(r.peakMiB / raw.peakMiB).toFixed(2)}x |`,
+        );
+      }
+    }
+    for (const inFlight of [1, 2]) {
+      const buffer = row('sdk-buffer', inFlight);
+      const stream = row('sdk-stream', inFlight);
+      console.log(`\nStream vs buffer input, ${inFlight} in flight: ${(stream.perSecond / buffer.perSecond).toFixed(2)}x the images/s, ${(stream.peakMiB - buffer.peakMiB).toFixed(0)} MiB more peak RSS.`);
+    }
+  } finally {
+    await emulator.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.RESIZE_BENCH_CHILD) await child();

@@ -1,0 +1,51 @@
+import type { _Object } from '@aws-sdk/client-s3';
+import inputSchema from '../../schemas/actions/list.input.json';
+import { defineAction } from '../action.js';
+import type { ListInput } from '../generated/actions/list.input.js';
+import type { ListOutput } from '../generated/actions/list.output.js';
+import type { KeyScope } from '../keys.js';
+import { decodeResumePoint, encodeResumePoint, type ListingScope } from '../list-token.js';
+import { listPages } from '../listing.js';
+import { unquoteEtag } from '../object-info.js';
+import { validator } from '../validate.js';
+
+/** The schema's defaults are applied by validation. */
+type Input = ListInput & Required<Pick<ListInput, 'all' | 'limit' | 'maxKeys'>>;
+type ListedObject = ListOutput['objects'][number];
+
+function toObject(object: _Object, keys: KeyScope): ListedObject {
+  return {
+    key: keys.relative(object.Key ?? ''),
+    size: object.Size ?? 0,
+    lastModified: (object.LastModified ?? new Date(0)).toISOString(),
+    etag: unquoteEtag(object.ETag),
+    // Some S3-compatible servers omit it; S3 itself omits nothing here.
+    storageClass: object.StorageClass ?? 'STANDARD',
+  };
+}
+
+export const list = defineAction({
+  input: validator<Input>(inputSchema),
+  async run(input, ctx): Promise<ListOutput> {
+    const scope: ListingScope = { bucket: ctx.bucket, prefix: ctx.keys.resolvePrefix(input.prefix), delimiter: input.delimiter };
+    const resume = input.continuationToken === undefined ? undefined : decodeResumePoint(input.continuationToken, scope);
+    const startAfter = input.startAfter === undefined ? undefined : ctx.keys.resolvePrefix(input.startAfter, '/startAfter');
+    const objects: ListedObject[] = [];
+    const folders: string[] = [];
+    const next = await listPages(
+      ctx,
+      { ...scope, startAfter, resume, pageSize: input.maxKeys, limit: input.all ? input.limit : input.maxKeys, all: input.all },
+      (page) => {
+        for (const object of page.objects) objects.push(toObject(object, ctx.keys));
+        for (const folder of page.folders) folders.push(ctx.keys.relative(folder));
+        ctx.progress?.({ done: objects.length + folders.length, message: `Listed ${objects.length} objects and ${folders.length} folders` });
+      },
+    );
+    return {
+      objects,
+      folders,
+      isTruncated: next !== undefined,
+      ...(next === undefined ? {} : { nextContinuationToken: encodeResumePoint(scope, next) }),
+    };
+  },
+});

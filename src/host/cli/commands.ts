@@ -1,0 +1,224 @@
+/** The CLI's commands. Each returns its exit code; expected failures are thrown as HostError or ConnectorError. */
+import { loadConnector, type TestResult } from '../core/connector.js';
+import { connectionFromEnv } from '../core/env.js';
+import { exitCodeFor, HostError } from '../core/errors.js';
+import type { LogLevel } from '../core/logger.js';
+import { openHost, cancelOnSigint, throttleProgress, type Host } from '../core/run.js';
+import { BIN, usageError, type Flags } from './args.js';
+import { jsonArgument, jsonObjectArgument } from './input.js';
+import { progressView, type ProgressView } from './progress.js';
+import { confirm, promptConnection } from './prompt.js';
+
+export interface CliIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Cli {
+  flags: Flags;
+  io: CliIO;
+  connectorDir: string;
+  home: string;
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+function write(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** The entry is imported on the first hook call: listing and saving start without loading the SDKs. */
+function open(cli: Cli): Promise<Host> {
+  return openHost({ connectorDir: cli.connectorDir, home: cli.home, env: cli.io.env, lazyEntry: true });
+}
+
+/** Log lines on stderr: warnings and errors always, debug and info with --verbose. */
+function logSink(cli: Cli, view?: ProgressView) {
+  return (level: LogLevel, msg: string, data?: unknown) => {
+    if (!cli.flags.verbose && (level === 'debug' || level === 'info')) return;
+    const line = `[${level}] ${msg}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`;
+    if (view) view.log(line);
+    else write(cli.io.stderr, line);
+  };
+}
+
+export async function actionsCommand(cli: Cli): Promise<number> {
+  const connector = await loadConnector(cli.connectorDir, { lazyEntry: true });
+  const list = connector.actions.map(({ id, name, description, group }) => ({ id, name, description, ...(group ? { group } : {}) }));
+  if (cli.flags.json) {
+    write(cli.io.stdout, json(list));
+    return 0;
+  }
+  const groups = new Map<string, typeof list>();
+  for (const action of list) groups.set(action.group ?? 'Other', [...(groups.get(action.group ?? 'Other') ?? []), action]);
+  const width = Math.max(...list.map((a) => a.id.length));
+  const lines = [`${connector.manifest.name} ${connector.manifest.version}: ${connector.manifest.description}`];
+  for (const [group, actions] of groups) {
+    lines.push('', group);
+    for (const a of actions) lines.push(`  ${a.id.padEnd(width)}  ${a.name}: ${a.description}`);
+  }
+  lines.push('', `Run one with: ${BIN} run <action> --connection <name> --input '{...}'`);
+  write(cli.io.stdout, lines.join('\n'));
+  return 0;
+}
+
+export async function connectionsCommand(cli: Cli, [sub, ...rest]: string[]): Promise<number> {
+  const target = () => {
+    if (rest.length !== 1) throw usageError(`\`connections ${sub}\` takes one saved connection name or id.`);
+    return rest[0]!;
+  };
+  switch (sub) {
+    case 'add':
+      if (rest.length > 0) throw usageError('`connections add` takes no arguments: give values with --values, --from-env, or answer the questions.');
+      return add(cli);
+    case 'list':
+    case 'ls':
+      return list(cli);
+    case 'test':
+      return test(cli, target());
+    case 'rm':
+    case 'remove': {
+      const ref = target();
+      const host = await open(cli);
+      const saved = host.store.resolve(ref);
+      await host.store.delete(saved.id);
+      write(cli.io.stdout, cli.flags.json ? json({ removed: saved.id }) : `Removed the connection "${saved.name}" (${saved.id}).`);
+      return 0;
+    }
+    default:
+      throw usageError(sub ? `Unknown command \`connections ${sub}\`.` : '`connections` needs a command: add, list, test or rm.');
+  }
+}
+
+async function list(cli: Cli): Promise<number> {
+  const saved = (await open(cli)).store.list();
+  if (cli.flags.json) {
+    write(cli.io.stdout, json(saved));
+    return 0;
+  }
+  if (saved.length === 0) {
+    write(cli.io.stdout, `No saved connections. Add one with: ${BIN} connections add`);
+    return 0;
+  }
+  const width = Math.max(...saved.map((c) => c.id.length), 2);
+  write(cli.io.stdout, [`${'ID'.padEnd(width)}  CONNECTION`, ...saved.map((c) => `${c.id.padEnd(width)}  ${c.label}`)].join('\n'));
+  return 0;
+}
+
+async function valuesFromFlags(cli: Cli): Promise<Record<string, unknown> | undefined> {
+  const { values, name } = cli.flags;
+  const fromEnv = cli.flags['from-env'] || cli.flags['env-file'] !== undefined;
+  if (!fromEnv && values === undefined) return undefined;
+  return {
+    ...(fromEnv ? connectionFromEnv(cli.io.env, cli.flags['env-file']) : {}),
+    ...(values === undefined ? {} : await jsonObjectArgument('values', values, cli.io.stdin)),
+    ...(name === undefined ? {} : { name }),
+  };
+}
+
+async function add(cli: Cli): Promise<number> {
+  const host = await open(cli);
+  let values = await valuesFromFlags(cli);
+  const interactive = values === undefined;
+  if (interactive) {
+    if (!cli.io.stdin.isTTY) {
+      throw usageError('`connections add` asks its questions only in a terminal: pass --values <json|@file> or --from-env [--env-file .env].');
+    }
+    const io = { input: cli.io.stdin, output: cli.io.stderr };
+    values = await promptConnection(host.connector, io);
+    if (cli.flags.name !== undefined) values.name = cli.flags.name;
+    write(cli.io.stderr, '\nTesting the connection…');
+    const result = await withCancel(cli, (signal) => host.test({ values: values! }, { signal, log: logSink(cli) }));
+    write(cli.io.stderr, describeTest(result));
+    if (!result.ok && !(await confirm(io, 'Save it anyway?'))) {
+      write(cli.io.stderr, 'Not saved.');
+      return exitCodeFor(result.code);
+    }
+  }
+  const saved = await host.store.create(host.connector, values!);
+  write(
+    cli.io.stdout,
+    cli.flags.json ? json(saved) : `Saved "${saved.label}" (id ${saved.id}).${interactive ? '' : ` Test it with: ${BIN} connections test "${saved.name}"`}`,
+  );
+  return 0;
+}
+
+async function test(cli: Cli, ref: string): Promise<number> {
+  const host = await open(cli);
+  const result = await withCancel(cli, (signal) => host.test(ref, { signal, log: logSink(cli) }));
+  write(cli.io.stdout, cli.flags.json ? json(result) : describeTest(result));
+  return result.ok ? 0 : exitCodeFor(result.code);
+}
+
+/** A test result as the person at the terminal reads it: the verdict, the message, then the details. */
+export function describeTest(result: TestResult): string {
+  const lines = [result.ok ? `✔ ${result.message}` : `✖ ${result.code}: ${result.message}`];
+  const { policy, ...details } = (result.details ?? {}) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(details)) {
+    if (value !== undefined) lines.push(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  }
+  if (policy !== undefined) lines.push('', 'The minimal IAM policy this connection needs:', JSON.stringify(policy, null, 2));
+  return lines.join('\n');
+}
+
+export async function runCommand(cli: Cli, [actionId, ...rest]: string[]): Promise<number> {
+  if (!actionId || rest.length > 0) throw usageError('`run` takes one action id, e.g. `run list --connection <name>`.');
+  if (!cli.flags.connection) throw usageError('`run` needs --connection <name|id>: see `connections list`.');
+  const host = await open(cli);
+  const connection = cli.flags.connection;
+  const input = cli.flags.input === undefined ? {} : await jsonArgument('input', cli.flags.input, cli.io.stdin);
+  const view = progressView(cli.io.stderr);
+  try {
+    const output = await withCancel(cli, (signal) =>
+      host.run(actionId, connection, input, { signal, log: logSink(cli, view), progress: throttleProgress((p) => view.update(p)) }),
+    );
+    view.stop();
+    write(cli.io.stdout, json(output));
+    return 0;
+  } finally {
+    view.stop();
+  }
+}
+
+/** Runs `work` with a signal that Ctrl-C aborts; the connector then fails with Aborted and cleans up. */
+async function withCancel<T>(cli: Cli, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const cancel = cancelOnSigint(() => write(cli.io.stderr, '\nCancelling… (press Ctrl-C again to quit at once)'));
+  try {
+    return await work(cancel.signal);
+  } finally {
+    cancel.dispose();
+  }
+}
+
+interface DemoModule {
+  startDemo(options: { aws?: boolean; home?: string; connectorDir?: string }): Promise<{ url: string; endpoint?: string; bucket: string; close(): Promise<void> }>;
+}
+
+/**
+ * `start [aws]`: the playground (src/host/demo.ts), with the embedded emulator or, with `aws`, the
+ * AWS_* environment. Loaded only when asked for, so every other command works without it.
+ */
+export async function startCommand(cli: Cli, [mode, ...rest]: string[]): Promise<number> {
+  if ((mode !== undefined && mode !== 'aws') || rest.length > 0) throw usageError('`start` takes nothing, or `aws` to use the AWS_* environment instead of the emulator.');
+  let demo: DemoModule;
+  try {
+    demo = (await import(/* @vite-ignore */ new URL('./demo.js', import.meta.url).href)) as DemoModule;
+  } catch (error) {
+    throw new HostError('Setup', `The playground is not built (${(error as Error).message}). Run \`npm run build\` first.`, { cause: error });
+  }
+  const running = await demo.startDemo({
+    connectorDir: cli.connectorDir,
+    ...(mode === 'aws' ? { aws: true } : {}),
+    // Without --home the demo keeps its connections in a temporary folder, apart from the user's.
+    ...(cli.flags.home === undefined ? {} : { home: cli.home }),
+  });
+  write(cli.io.stdout, cli.flags.json ? json({ url: running.url, endpoint: running.endpoint, bucket: running.bucket }) : `Playground: ${running.url}\nPress Ctrl-C to stop.`);
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.close();
+  return 0;
+}

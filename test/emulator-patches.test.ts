@@ -1,0 +1,161 @@
+/**
+ * The three defects of @20minutes/s3rver 5.0.0 that patches/ fixes, each tested for what a client sees,
+ * and the promise that hosts installing the published package never run the patch step.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { Checksum, SourceData } from '@smithy/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS } from '../src/emulator.js';
+import { useEmulator } from './helpers/emulator.js';
+
+const root = join(import.meta.dirname, '..');
+const s3 = useEmulator({ buckets: ['paged', 'odd-keys'] });
+
+let client: S3Client;
+beforeAll(() => {
+  client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { ...EMULATOR_CREDENTIALS }, maxAttempts: 1 });
+});
+afterAll(() => client.destroy());
+
+/** SHA-256 (and HMAC-SHA-256 when given a secret) from node:crypto, in the shape SignatureV4 wants. */
+class Sha256 implements Checksum {
+  private hash;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
+  }
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    throw new Error('not needed');
+  }
+}
+
+function toBuffer(data: SourceData): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+/** A ListObjectsV2 request for a path we choose, SigV4-signed by hand and sent with fetch. */
+async function signedList(path: string, secretAccessKey: string = EMULATOR_CREDENTIALS.secretAccessKey): Promise<Response> {
+  const url = new URL(s3.endpoint);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey },
+    region: 'us-east-1',
+    service: 's3',
+    sha256: Sha256,
+    uriEscapePath: false,
+  });
+  const emptyBody = createHash('sha256').digest('hex');
+  const signed = await signer.sign({
+    method: 'GET',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path,
+    query: { 'list-type': '2' },
+    headers: { host: url.host, 'x-amz-content-sha256': emptyBody },
+  });
+  const { host: _host, ...headers } = signed.headers;
+  return fetch(`${s3.endpoint}${path}?list-type=2`, { headers });
+}
+
+describe('the patch step', () => {
+  it('has patched the installed emulator (run `npx patch-package` if this fails)', () => {
+    const lib = join(root, 'node_modules', '@20minutes', 's3rver', 'lib');
+    expect(readFileSync(join(lib, 'middleware', 'authentication.js'), 'utf8')).toContain('Patched:');
+    expect(readFileSync(join(lib, 'controllers', 'bucket.js'), 'utf8')).toContain('aes-128-cbc');
+    expect(readFileSync(join(lib, 's3rver.js'), 'utf8')).toContain('Patched:');
+  });
+
+  it('runs only for developers: never on a host\'s install of the published package', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      files: string[];
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    // npm runs `prepare` in a git checkout, never for a package installed from the registry.
+    expect(pkg.scripts.prepare).toBe('patch-package');
+    for (const hook of ['preinstall', 'install', 'postinstall']) expect(pkg.scripts[hook], hook).toBeUndefined();
+    expect(pkg.devDependencies['patch-package']).toBeDefined();
+    expect(pkg.devDependencies['@20minutes/s3rver']).toBe('5.0.0'); // the patch is for this exact version
+    expect(pkg.dependencies['patch-package']).toBeUndefined();
+    expect(pkg.dependencies['@20minutes/s3rver']).toBeUndefined();
+    expect(pkg.files).not.toContain('patches');
+  });
+});
+
+describe('defect 1: a path-style bucket request with a trailing slash', () => {
+  it('passes signature checking when signed as "/bucket/"', async () => {
+    const response = await signedList(`/${s3.bucket}/`);
+    const body = await response.text();
+    expect(response.status, body).toBe(200);
+    expect(body).toContain(`<Name>${s3.bucket}</Name>`);
+  });
+
+  it('still passes without the slash', async () => {
+    expect((await signedList(`/${s3.bucket}`)).status).toBe(200);
+  });
+
+  it('still refuses a request signed with the wrong secret', async () => {
+    const response = await signedList(`/${s3.bucket}/`, 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEYX');
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+});
+
+describe('defect 2: paged listing with continuation tokens', () => {
+  const keys = Array.from({ length: 7 }, (_, i) => `page/object-${i}.txt`);
+
+  beforeAll(async () => {
+    for (const key of keys) await client.send(new PutObjectCommand({ Bucket: 'paged', Key: key, Body: key }));
+  });
+
+  it('follows every page to the end, with no HTTP 500', async () => {
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: 'paged', MaxKeys: 3, ...(token ? { ContinuationToken: token } : {}) }));
+      pages++;
+      seen.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated) expect(token).toBeTruthy();
+    } while (token && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(keys);
+  });
+});
+
+describe("defect 3: keys with XML's special characters", () => {
+  const oddKeys = ['a & b.txt', '<tag>.txt', "it's.txt", 'say "hi".txt', '1 > 0 & 0 < 1.txt'];
+
+  beforeAll(async () => {
+    for (const key of oddKeys) await client.send(new PutObjectCommand({ Bucket: 'odd-keys', Key: key, Body: 'x' }));
+  });
+
+  it('comes back from ListObjectsV2 exactly as written, not double-escaped', async () => {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: 'odd-keys' }));
+    expect((page.Contents ?? []).map((o) => o.Key).sort()).toEqual([...oddKeys].sort());
+  });
+
+  it('comes back exactly as the prefix of a listing', async () => {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: 'odd-keys', Prefix: 'a & ' }));
+    expect(page.Prefix).toBe('a & ');
+    expect((page.Contents ?? []).map((o) => o.Key)).toEqual(['a & b.txt']);
+  });
+
+  it('comes back exactly in an error about a missing key', async () => {
+    const error = await client.send(new GetObjectCommand({ Bucket: 'odd-keys', Key: 'gone & <lost>.txt' })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'NoSuchKey', Key: 'gone & <lost>.txt' });
+  });
+});
