@@ -14,6 +14,10 @@ try {
 }
 const passed = report.numPassedTests ?? 0;
 const failed = (report.numFailedTests ?? 0) + (report.success === false && (report.numFailedTests ?? 0) === 0 ? 1 : 0);
+// `npm test` failed with every test green (unhandled errors, a failed typecheck after tests): still a failure.
+const status = Number(process.argv[3] ?? 0);
+const unaccounted = status !== 0 && failed === 0 ? 1 : 0;
+if (unaccounted) console.log(`npm test exited ${status} although no test failed: see the errors above.`);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+console.log(`${passed} passed, ${failed + unaccounted} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed + unaccounted > 0 || passed === 0 ? 1 : 0);
