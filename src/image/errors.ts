@@ -3,12 +3,9 @@
  * decodable format (naming the format), truncated or corrupt. Everything sharp throws passes
  * through `imageError` so no libvips message reaches a user without a code.
  */
+import { formatBytes } from '../bytes.js';
 import { ConnectorError } from '../errors.js';
 import { READABLE_LABELS, SOURCE_FORMATS, type SourceFormat } from './formats.js';
-
-function megabytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
-}
 
 function megapixels(pixels: number): string {
   return `${(pixels / 1e6).toFixed(pixels < 1e7 ? 1 : 0)} megapixels`;
@@ -17,7 +14,7 @@ function megapixels(pixels: number): string {
 export function tooManyBytes(key: string, bytes: number, limit: number): ConnectorError {
   return new ConnectorError(
     'TooLarge',
-    `"${key}" is ${megabytes(bytes)}, over the ${megabytes(limit)} limit for a source image (\`maxInputBytes\`). Raise \`maxInputBytes\` if the host has the memory, or resize the original first.`,
+    `"${key}" is ${formatBytes(bytes)}, over the ${formatBytes(limit)} limit for a source image (\`maxInputBytes\`). Raise \`maxInputBytes\` if the host has the memory, or resize the original first.`,
     { details: { limit: 'maxInputBytes', limitValue: limit, bytes } },
   );
 }
