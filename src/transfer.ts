@@ -36,12 +36,24 @@ export function partBytesFor(expectedBytes: number | undefined, minimum = PART_B
   return Math.max(minimum, Math.ceil((expectedBytes ?? 0) / MAX_PARTS));
 }
 
-/** Counts bytes as they pass, so a streamed upload knows its size without buffering. */
-function byteCounter(): Transform & { bytes: number } {
+/**
+ * Counts bytes as they pass, so a stream knows its size without buffering; `onProgress` hears of
+ * every `every` bytes and of the end, so a host is not sent an event per 64 KiB chunk.
+ */
+export function byteCounter(onProgress?: (bytes: number) => void, every = PART_BYTES): Transform & { bytes: number } {
+  let reported = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       counter.bytes += chunk.length;
+      if (onProgress && counter.bytes - reported >= every) {
+        reported = counter.bytes;
+        onProgress(reported);
+      }
       done(null, chunk);
+    },
+    flush(done) {
+      if (onProgress && counter.bytes !== reported) onProgress(counter.bytes);
+      done();
     },
   }) as Transform & { bytes: number };
   counter.bytes = 0;

@@ -152,6 +152,19 @@ describe('get reads an object in the mode asked for', () => {
     expect((await get({ key: 'big/over-limit.bin', as: 'base64', range: '0-99' })).size).toBe(100);
   });
 
+  it('reports download progress in file mode every 8 MiB and at the end, without changing a byte', async () => {
+    const bytes = binary(20 * 1024 * 1024 + 3);
+    await seed('big/progress.bin', bytes);
+    const files = memoryFiles();
+    const progress: Array<{ done: number; total?: number }> = [];
+    const asFile = await get({ key: 'big/progress.bin', as: 'file' }, { files, progress: (p) => progress.push(p) });
+    expect((await files.bytes(asFile.file!)).equals(bytes)).toBe(true);
+    // Chunks arrive in sizes the socket picks, so the steps land at or just past each 8 MiB.
+    expect(progress.map((p) => Math.floor(p.done / (8 * 1024 * 1024)))).toEqual([1, 2, 2]);
+    expect(progress.every((p) => p.total === bytes.length)).toBe(true);
+    expect(progress.at(-1)!.done).toBe(bytes.length);
+  });
+
   it('says NotFound naming the key, and the base path it looked under', async () => {
     await expect(get({ key: 'missing/report.csv' })).rejects.toMatchObject({
       code: 'NotFound',

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import inputSchema from '../../schemas/actions/get.input.json';
 import { defineAction, type RunContext } from '../action.js';
 import { formatBytes } from '../bytes.js';
@@ -7,7 +8,7 @@ import type { GetInput } from '../generated/actions/get.input.js';
 import type { GetOutput } from '../generated/actions/get.output.js';
 import { decodeText, MAX_INLINE_BYTES, parseJson } from '../inline.js';
 import { quoteEtag } from '../object-info.js';
-import { download, readAll, type OpenedObject } from '../transfer.js';
+import { byteCounter, download, readAll, type OpenedObject } from '../transfer.js';
 import { validator } from '../validate.js';
 
 /** The schema's default is applied by validation. */
@@ -34,8 +35,12 @@ async function toFile(ctx: RunContext, key: string, opened: OpenedObject): Promi
   body.once('error', (error: unknown) => {
     bodyError ??= error;
   });
+  const { progress } = ctx;
+  // Counted only when someone listens: a pass-through per chunk is not free on large downloads.
+  // pipeline, not pipe: a failing body then fails the store's write instead of stalling it.
+  const data = progress ? pipeline(body, byteCounter((done) => progress({ done, total: info.size })), () => {}) : body;
   try {
-    return await files.write({ name: fileName(key), data: body, contentType: info.contentType });
+    return await files.write({ name: fileName(key), data, contentType: info.contentType });
   } catch (error) {
     if (ctx.signal?.aborted || bodyError !== undefined) throw ctx.fail(bodyError ?? error, { key });
     const reason = error instanceof Error ? error.message : String(error);
