@@ -1,101 +1,28 @@
 /**
- * Content types: detected from a key's extension when the user gives none, and read back for
- * text decoding. A small table of the types workflows move around; anything else falls back
- * to the source's own type, then to application/octet-stream (opaque bytes).
+ * Content types: detected from a key's extension when the user gives none (mime-db, through
+ * mime-types: the table Express and most of npm use), and read back for text decoding.
  */
-const BY_EXTENSION: Readonly<Record<string, string>> = {
-  // text and data
-  txt: 'text/plain',
-  text: 'text/plain',
-  log: 'text/plain',
-  md: 'text/markdown',
-  csv: 'text/csv',
-  tsv: 'text/tab-separated-values',
-  html: 'text/html',
-  htm: 'text/html',
-  css: 'text/css',
-  js: 'text/javascript',
-  mjs: 'text/javascript',
-  json: 'application/json',
+import { lookup } from 'mime-types';
+
+/**
+ * Data formats workflows move that mime-db does not list yet, with their registered types
+ * (https://www.iana.org/assignments/media-types/); kept here rather than patched into
+ * mime-types' shared table, which other packages in the host's process read too.
+ */
+const NOT_IN_MIME_DB: Readonly<Record<string, string>> = {
   jsonl: 'application/jsonl',
   ndjson: 'application/x-ndjson',
-  geojson: 'application/geo+json',
-  map: 'application/json',
-  xml: 'application/xml',
-  yaml: 'application/yaml',
-  yml: 'application/yaml',
-  toml: 'application/toml',
-  ics: 'text/calendar',
-  vcf: 'text/vcard',
-  rtf: 'application/rtf',
-  // images
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  heic: 'image/heic',
-  heif: 'image/heif',
-  svg: 'image/svg+xml',
-  ico: 'image/vnd.microsoft.icon',
-  bmp: 'image/bmp',
-  tif: 'image/tiff',
-  tiff: 'image/tiff',
-  // audio and video
-  mp3: 'audio/mpeg',
-  m4a: 'audio/mp4',
-  wav: 'audio/wav',
-  ogg: 'audio/ogg',
-  oga: 'audio/ogg',
-  opus: 'audio/opus',
-  flac: 'audio/flac',
-  aac: 'audio/aac',
-  mp4: 'video/mp4',
-  m4v: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-  mkv: 'video/x-matroska',
-  avi: 'video/x-msvideo',
-  ogv: 'video/ogg',
-  // documents
-  pdf: 'application/pdf',
-  doc: 'application/msword',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  xls: 'application/vnd.ms-excel',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  ppt: 'application/vnd.ms-powerpoint',
-  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  odt: 'application/vnd.oasis.opendocument.text',
-  ods: 'application/vnd.oasis.opendocument.spreadsheet',
-  epub: 'application/epub+zip',
-  // archives and binaries
-  zip: 'application/zip',
-  gz: 'application/gzip',
-  tgz: 'application/gzip',
-  bz2: 'application/x-bzip2',
-  xz: 'application/x-xz',
-  zst: 'application/zstd',
-  '7z': 'application/x-7z-compressed',
-  tar: 'application/x-tar',
-  rar: 'application/vnd.rar',
-  wasm: 'application/wasm',
   parquet: 'application/vnd.apache.parquet',
-  avro: 'application/avro',
-  // fonts
-  woff: 'font/woff',
-  woff2: 'font/woff2',
-  ttf: 'font/ttf',
-  otf: 'font/otf',
+  zst: 'application/zstd',
 };
 
-/** The content type for a key's extension (case-insensitive), or undefined when the table has none. */
+/** The content type for a key's extension (case-insensitive), or undefined when none is known. */
 export function contentTypeForKey(key: string): string | undefined {
   const name = key.slice(key.lastIndexOf('/') + 1);
   const dot = name.lastIndexOf('.');
-  // No extension, or a dotfile such as `.env`.
+  // No extension, or a dotfile such as `.env`: mime-types would read `env` as an extension.
   if (dot <= 0) return undefined;
-  return BY_EXTENSION[name.slice(dot + 1).toLowerCase()];
+  return lookup(name) || NOT_IN_MIME_DB[name.slice(dot + 1).toLowerCase()];
 }
 
 /** `text/plain; charset=ISO-8859-1` → `iso-8859-1`; undefined when no charset is named. */

@@ -148,6 +148,9 @@ describe('put sets the object headers', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ key: 'ct/report.csv', text: 'a,b' }, 'text/csv; charset=utf-8'],
       [{ key: 'ct/PHOTO.PNG', base64: 'iVBORw0KGgo=' }, 'image/png'],
+      [{ key: 'ct/clip.webm', base64: 'GkXfow==' }, 'video/webm'],
+      [{ key: 'ct/events.jsonl', text: '{}' }, 'application/jsonl; charset=utf-8'],
+      [{ key: 'ct/.env', text: 'A=1' }, 'text/plain; charset=utf-8'],
       [{ key: 'ct/data', json: { a: 1 } }, 'application/json; charset=utf-8'],
       [{ key: 'ct/readme', text: 'hi' }, 'text/plain; charset=utf-8'],
       [{ key: 'ct/blob', base64: 'AAEC' }, 'application/octet-stream'],
