@@ -35,5 +35,10 @@ export function taggingHeader(tags: Record<string, string> | undefined, field = 
       }
     }
   }
+  return encodeTagging(entries);
+}
+
+/** Tags as the x-amz-tagging header wants them: a URL query string. */
+export function encodeTagging(entries: ReadonlyArray<readonly [string, string]>): string {
   return entries.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
 }

@@ -63,6 +63,13 @@ describe('copy', () => {
     expect(await head('typed/dog.bin')).toMatchObject({ ContentType: 'application/octet-stream', Metadata: { owner: 'alice' }, CacheControl: 'max-age=60' });
   });
 
+  it('keeps the source\'s own KMS key when the copy rewrites its headers', async () => {
+    const keyId = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'secret/plan.pdf', Body: PHOTO, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyId }));
+    await copy({ sourceKey: 'secret/plan.pdf', destinationKey: 'secret/plan-v2.pdf', contentType: 'application/pdf' });
+    expect(await head('secret/plan-v2.pdf')).toMatchObject({ ContentType: 'application/pdf', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyId });
+  });
+
   it('replaces the metadata entirely and keeps the content type', async () => {
     await copy({ sourceKey: 'photos/dog.jpg', destinationKey: 'meta/dog.jpg', metadata: { reviewer: 'bob' } });
     const copied = await head('meta/dog.jpg');
@@ -163,13 +170,13 @@ describe('multipart copy on the emulator', () => {
 describe('copy against answers only AWS gives', () => {
   const net = useNock();
   const GiB = 1024 ** 3;
-  const headOk = (key: string, size = 1234) =>
+  const headOk = (key: string, size = 1234, extra: Record<string, string> = {}) =>
     nock(BUCKET_ORIGIN)
       .head(`/${key}`)
       .reply(
         200,
         '',
-        awsHeaders({ 'content-length': String(size), 'content-type': 'image/jpeg', 'x-amz-meta-owner': 'alice', etag: '"0123456789abcdef0123456789abcdef"', 'last-modified': new Date().toUTCString() }),
+        awsHeaders({ 'content-length': String(size), 'content-type': 'image/jpeg', 'x-amz-meta-owner': 'alice', etag: '"0123456789abcdef0123456789abcdef"', 'last-modified': new Date().toUTCString(), ...extra }),
       );
   const copyResult = `<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult><LastModified>2025-01-02T03:04:05.000Z</LastModified><ETag>"0123456789abcdef0123456789abcdef"</ETag></CopyObjectResult>`;
 
@@ -217,9 +224,21 @@ describe('copy against answers only AWS gives', () => {
     });
   });
 
-  it('copies an object over 5 GiB in 512 MiB part copies of the version it inspected, keeping its headers', async () => {
+  const taggingOk = (key: string, tags: Record<string, string>) =>
+    nock(BUCKET_ORIGIN)
+      .get(`/${key}`)
+      .query({ tagging: '' })
+      .reply(
+        200,
+        `<?xml version="1.0" encoding="UTF-8"?><Tagging><TagSet>${Object.entries(tags).map(([k, v]) => `<Tag><Key>${k}</Key><Value>${v}</Value></Tag>`).join('')}</TagSet></Tagging>`,
+        awsHeaders(),
+      );
+
+  it('copies an object over 5 GiB in 512 MiB part copies of the version it inspected, keeping its headers, tags and KMS key', async () => {
     const size = 6 * GiB;
-    headOk('huge.bin', size);
+    const keyId = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    headOk('huge.bin', size, { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyId, 'x-amz-server-side-encryption-bucket-key-enabled': 'true' });
+    taggingOk('huge.bin', { team: 'video', 'cost centre': 'a&b' });
     let created: Record<string, string | string[] | undefined> = {};
     nock(BUCKET_ORIGIN)
       .post('/copy.bin')
@@ -245,7 +264,14 @@ describe('copy against answers only AWS gives', () => {
 
     const output = await actions.copy!({ sourceKey: 'huge.bin', destinationKey: 'copy.bin' }, { connection: awsConnection() });
     expect(output).toMatchObject({ key: 'copy.bin', size, etag: 'abc-12', contentType: 'image/jpeg', moved: false });
-    expect(created).toMatchObject({ 'content-type': 'image/jpeg', 'x-amz-meta-owner': 'alice' });
+    expect(created).toMatchObject({
+      'content-type': 'image/jpeg',
+      'x-amz-meta-owner': 'alice',
+      'x-amz-tagging': 'team=video&cost%20centre=a%26b',
+      'x-amz-server-side-encryption': 'aws:kms',
+      'x-amz-server-side-encryption-aws-kms-key-id': keyId,
+      'x-amz-server-side-encryption-bucket-key-enabled': 'true',
+    });
     const part = 512 * 1024 * 1024;
     expect(ranges.sort((a, b) => Number(a.split(/[=-]/)[1]) - Number(b.split(/[=-]/)[1]))).toEqual(
       Array.from({ length: 12 }, (_, i) => `bytes=${i * part}-${(i + 1) * part - 1}`),
@@ -254,8 +280,20 @@ describe('copy against answers only AWS gives', () => {
     expect(net.unmatched).toEqual([]);
   });
 
+  it('names s3:GetObjectTagging, and starts no upload, when a copy over 5 GiB may not read the source\'s tags', async () => {
+    headOk('huge.bin', 6 * GiB);
+    nock(BUCKET_ORIGIN).get('/huge.bin').query({ tagging: '' }).reply(403, awsError('AccessDenied', 'Access Denied'), awsHeaders());
+    await expect(actions.copy!({ sourceKey: 'huge.bin', destinationKey: 'copy.bin' }, { connection: awsConnection() })).rejects.toMatchObject({
+      code: 'AccessDenied',
+      message: expect.stringContaining('lack s3:GetObjectTagging on arn:aws:s3:::test-bucket/huge.bin'),
+    });
+    // No CreateMultipartUpload was scripted: nock would have refused it.
+    expect(net.unmatched).toEqual([]);
+  });
+
   it('aborts a multipart copy that fails, leaving no parts behind, and names both permissions', async () => {
     headOk('huge.bin', 6 * GiB);
+    taggingOk('huge.bin', {});
     nock(BUCKET_ORIGIN)
       .post('/copy.bin')
       .query({ uploads: '' })

@@ -1,4 +1,4 @@
-import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import inputSchema from '../../schemas/actions/copy.input.json';
 import { defineAction, type RunContext } from '../action.js';
 import { ConnectorError, invalidInput } from '../errors.js';
@@ -8,6 +8,7 @@ import { MAX_SINGLE_COPY_BYTES } from '../limits.js';
 import { metadataForUpload } from '../metadata.js';
 import { copySource, multipartCopy, type MultipartCopyResult } from '../multipart-copy.js';
 import { DEFAULT_CONTENT_TYPE, unquoteEtag } from '../object-info.js';
+import { encodeTagging } from '../tags.js';
 import { validator } from '../validate.js';
 
 /** The schema's defaults are applied by validation. */
@@ -22,6 +23,26 @@ function copyDenied(ctx: RunContext, error: ConnectorError, sourceKey: string, d
     `Access denied copying "${sourceKey}" to "${destinationKey}": a copy needs s3:GetObject on ${source} and s3:PutObject on ${destination} (and s3:GetObjectTagging and s3:PutObjectTagging when the object has tags). Add them to the IAM policy of the user or role.`,
     { cause: error.cause, details: { ...error.details, iamAction: ['s3:GetObject', 's3:PutObject'], resource: [source, destination] } },
   );
+}
+
+/**
+ * S3 writes a copy with the bucket's default encryption unless the request names one, so an object
+ * under its own KMS key would silently lose it: the source's encryption goes with every copy.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/copy-object.html#copy-object-encryption
+ */
+function encryptionOf(head: HeadObjectCommandOutput) {
+  if (!head.ServerSideEncryption) return {};
+  return {
+    ServerSideEncryption: head.ServerSideEncryption,
+    ...(head.SSEKMSKeyId ? { SSEKMSKeyId: head.SSEKMSKeyId } : {}),
+    ...(head.BucketKeyEnabled === undefined ? {} : { BucketKeyEnabled: head.BucketKeyEnabled }),
+  };
+}
+
+/** CopyObject copies tags by itself; a multipart copy writes only those it is sent. */
+async function tagsOf(ctx: RunContext, source: string, sourceKey: string): Promise<{ Tagging?: string }> {
+  const { TagSet = [] } = await ctx.send(new GetObjectTaggingCommand({ Bucket: ctx.bucket, Key: source }), { key: sourceKey });
+  return TagSet.length === 0 ? {} : { Tagging: encodeTagging(TagSet.map((tag) => [tag.Key ?? '', tag.Value ?? ''] as const)) };
 }
 
 /** The headers a copy is written with when they are not copied by S3: the source's, with the new type and metadata. */
@@ -58,11 +79,16 @@ export const copy = defineAction({
     const size = head.ContentLength ?? 0;
     const contentType = input.contentType ?? head.ContentType ?? DEFAULT_CONTENT_TYPE;
     const conflictMessage = `"${destinationKey}" already exists, and \`ifNotExists\` refused to overwrite it. Choose another destinationKey, or turn ifNotExists off to replace it.`;
-    // S3 would otherwise write the copy as STANDARD whatever the source's class.
-    const storageClass = head.StorageClass ? { StorageClass: head.StorageClass } : {};
+    // S3 would otherwise write the copy as STANDARD whatever the source's class, and with the
+    // bucket's default encryption whatever the source's.
+    const kept = { ...(head.StorageClass ? { StorageClass: head.StorageClass } : {}), ...encryptionOf(head) };
+
+    const inParts = size > MAX_SINGLE_COPY_BYTES;
+    // Before anything is written: a missing s3:GetObjectTagging is named on its own, and leaves no upload.
+    const tags = inParts ? await tagsOf(ctx, source, sourceKey) : {};
 
     const copied: MultipartCopyResult & { lastModified?: Date | undefined } = await (
-      size > MAX_SINGLE_COPY_BYTES
+      inParts
         ? multipartCopy(ctx, {
             sourceKey,
             destinationKey,
@@ -70,7 +96,7 @@ export const copy = defineAction({
             destination,
             size,
             etag: head.ETag,
-            headers: { ...writtenHeaders(head, contentType, metadata), ...storageClass },
+            headers: { ...writtenHeaders(head, contentType, metadata), ...kept, ...tags },
             ifNotExists: input.ifNotExists,
             conflictMessage,
           })
@@ -80,7 +106,7 @@ export const copy = defineAction({
                 Bucket: ctx.bucket,
                 Key: destination,
                 CopySource: copySource(ctx.bucket, source),
-                ...storageClass,
+                ...kept,
                 ...(replace ? { MetadataDirective: 'REPLACE' as const, ...writtenHeaders(head, contentType, metadata) } : {}),
                 ...(input.ifNotExists ? { IfNoneMatch: '*' } : {}),
               }),
