@@ -7,7 +7,8 @@
 // The emulator runs in this (parent) process, on the same 2 cores: S3's side of the work competes
 // with sharp here, as it would not against AWS. So the table also gives CPU time per image: the
 // child's own (its "vs raw" is raw's CPU over the variant's, an efficiency) and the emulator's.
-// Knobs: RESIZE_BENCH_IMAGES (default 40), RESIZE_BENCH_ROUNDS (default 5).
+// Knobs: RESIZE_BENCH_IMAGES (default 40), RESIZE_BENCH_ROUNDS (default 5), RESIZE_BENCH_VARIANTS
+// (comma-separated, default all; raw is always measured, as every ratio is against it).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -169,7 +170,8 @@ export default async function bench() {
     client.destroy();
     console.log(`${images} copies of a ${(photo.length / 1024 / 1024).toFixed(1)} MiB 4000x3000 JPEG → ${SIZE}x${SIZE} cover JPEG; ${rounds} rounds, medians.\n`);
 
-    const variants = ['raw', 'connector', 'many', 'sdk-buffer', 'sdk-stream'];
+    const chosen = process.env.RESIZE_BENCH_VARIANTS?.split(',').map((v) => v.trim());
+    const variants = ['raw', 'connector', 'many', 'sdk-buffer', 'sdk-stream'].filter((v) => v === 'raw' || !chosen || chosen.includes(v));
     const results = new Map();
     let tag = 0;
     for (let round = 0; round < rounds; round++) {
@@ -210,7 +212,7 @@ export default async function bench() {
         );
       }
     }
-    for (const inFlight of [1, 2]) {
+    for (const inFlight of variants.includes('sdk-stream') && variants.includes('sdk-buffer') ? [1, 2] : []) {
       const buffer = row('sdk-buffer', inFlight);
       const stream = row('sdk-stream', inFlight);
       console.log(`\nStream vs buffer input, ${inFlight} in flight: ${(stream.perSecond / buffer.perSecond).toFixed(2)}x the images/s, ${(stream.peakMiB - buffer.peakMiB).toFixed(0)} MiB more peak RSS.`);
