@@ -217,6 +217,19 @@ export default async function bench() {
       const stream = row('sdk-stream', inFlight);
       console.log(`\nStream vs buffer input, ${inFlight} in flight: ${(stream.perSecond / buffer.perSecond).toFixed(2)}x the images/s, ${(stream.peakMiB - buffer.peakMiB).toFixed(0)} MiB more peak RSS.`);
     }
+    // What S3 itself costs here: the best plain-SDK path (no connector work at all) against raw
+    // sharp, and the S3 side's CPU per image (client beyond sharp's, plus the emulator's) against
+    // sharp's own. On 2 busy cores that sum, not the connector, caps every S3 → S3 variant.
+    const plain = variants.filter((v) => v.startsWith('sdk-'));
+    for (const inFlight of plain.length > 0 ? [1, 2] : []) {
+      const raw = row('raw', inFlight);
+      const best = plain.map((v) => ({ v, r: row(v, inFlight) })).sort((a, b) => b.r.perSecond - a.r.perSecond)[0];
+      const s3Cpu = best.r.cpuMs - raw.cpuMs + best.r.emulatorMs;
+      const ours = ['connector', 'many'].filter((v) => variants.includes(v)).map((v) => `${v} ${(row(v, inFlight).perSecond / best.r.perSecond).toFixed(2)}x`);
+      console.log(
+        `\nCeiling, ${inFlight} in flight: plain SDK + sharp (${best.v}) reaches ${(best.r.perSecond / raw.perSecond).toFixed(2)}x of raw sharp; S3's side costs ${s3Cpu.toFixed(1)} ms of CPU per image against sharp's ${raw.cpuMs.toFixed(1)}. Against that ceiling: ${ours.join(', ') || 'no connector variant run'}.`,
+      );
+    }
   } finally {
     await emulator.close();
     await rm(dir, { recursive: true, force: true });
