@@ -224,13 +224,14 @@ describe('copy against answers only AWS gives', () => {
     });
   });
 
+  const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const taggingOk = (key: string, tags: Record<string, string>) =>
     nock(BUCKET_ORIGIN)
       .get(`/${key}`)
       .query({ tagging: '' })
       .reply(
         200,
-        `<?xml version="1.0" encoding="UTF-8"?><Tagging><TagSet>${Object.entries(tags).map(([k, v]) => `<Tag><Key>${k}</Key><Value>${v}</Value></Tag>`).join('')}</TagSet></Tagging>`,
+        `<?xml version="1.0" encoding="UTF-8"?><Tagging><TagSet>${Object.entries(tags).map(([k, v]) => `<Tag><Key>${xml(k)}</Key><Value>${xml(v)}</Value></Tag>`).join('')}</TagSet></Tagging>`,
         awsHeaders(),
       );
 
@@ -277,6 +278,55 @@ describe('copy against answers only AWS gives', () => {
       Array.from({ length: 12 }, (_, i) => `bytes=${i * part}-${(i + 1) * part - 1}`),
     );
     expect(completion.match(/<PartNumber>/g)).toHaveLength(12);
+    expect(net.unmatched).toEqual([]);
+  });
+
+  it('sends the source\'s own KMS key with a plain copy, and leaves SSE-S3 to the bucket default', async () => {
+    const keyId = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    headOk('kms.jpg', 1234, { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyId });
+    headOk('s3.jpg', 1234, { 'x-amz-server-side-encryption': 'AES256' });
+    const sent: Array<Record<string, string | string[] | undefined>> = [];
+    nock(BUCKET_ORIGIN)
+      .put(/^\/(kms|s3)-copy\.jpg/)
+      .times(2)
+      .reply(function () {
+        sent.push(this.req.headers);
+        return [200, copyResult, awsHeaders()];
+      });
+    await actions.copy!({ sourceKey: 'kms.jpg', destinationKey: 'kms-copy.jpg' }, { connection: awsConnection() });
+    await actions.copy!({ sourceKey: 's3.jpg', destinationKey: 's3-copy.jpg' }, { connection: awsConnection() });
+    expect(sent[0]).toMatchObject({ 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyId });
+    expect(sent[0]!['x-amz-metadata-directive']).toBeUndefined();
+    expect(sent[1]!['x-amz-server-side-encryption']).toBeUndefined();
+    expect(net.unmatched).toEqual([]);
+  });
+
+  it('copies over 5 GiB without tags where the service has no object tagging (R2 answers 501)', async () => {
+    headOk('huge.bin', 6 * GiB);
+    nock(BUCKET_ORIGIN).get('/huge.bin').query({ tagging: '' }).reply(501, awsError('NotImplemented', 'GetObjectTagging not implemented'), awsHeaders());
+    let created: Record<string, string | string[] | undefined> = {};
+    nock(BUCKET_ORIGIN)
+      .post('/copy.bin')
+      .query({ uploads: '' })
+      .reply(function () {
+        created = this.req.headers;
+        return [200, '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>test-bucket</Bucket><Key>copy.bin</Key><UploadId>U3</UploadId></InitiateMultipartUploadResult>', awsHeaders()];
+      });
+    nock(BUCKET_ORIGIN)
+      .put('/copy.bin')
+      .query((q) => q.uploadId === 'U3')
+      .times(12)
+      .reply(200, '<?xml version="1.0" encoding="UTF-8"?><CopyPartResult><ETag>"p"</ETag></CopyPartResult>', awsHeaders());
+    nock(BUCKET_ORIGIN)
+      .post('/copy.bin')
+      .query({ uploadId: 'U3' })
+      .reply(200, '<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult><Key>copy.bin</Key><ETag>"abc-12"</ETag></CompleteMultipartUploadResult>', awsHeaders());
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error() {} };
+    const output = await actions.copy!({ sourceKey: 'huge.bin', destinationKey: 'copy.bin' }, { connection: awsConnection(), logger });
+    expect(output).toMatchObject({ key: 'copy.bin', etag: 'abc-12' });
+    expect(created['x-amz-tagging']).toBeUndefined();
+    expect(warnings).toEqual(['The service does not implement object tagging; the copy is written without tags.']);
     expect(net.unmatched).toEqual([]);
   });
 

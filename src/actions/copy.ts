@@ -1,7 +1,7 @@
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput, type Tag } from '@aws-sdk/client-s3';
 import inputSchema from '../../schemas/actions/copy.input.json';
 import { defineAction, type RunContext } from '../action.js';
-import { ConnectorError, invalidInput } from '../errors.js';
+import { ConnectorError, invalidInput, isConnectorError } from '../errors.js';
 import type { CopyInput } from '../generated/actions/copy.input.js';
 import type { CopyOutput } from '../generated/actions/copy.output.js';
 import { MAX_SINGLE_COPY_BYTES } from '../limits.js';
@@ -25,13 +25,17 @@ function copyDenied(ctx: RunContext, error: ConnectorError, sourceKey: string, d
   );
 }
 
+/** KMS encryption, which names a key of its own; SSE-S3 (AES256) is left to the bucket's default. */
+const KMS_ENCRYPTION: ReadonlySet<string> = new Set(['aws:kms', 'aws:kms:dsse']);
+
 /**
  * S3 writes a copy with the bucket's default encryption unless the request names one, so an object
- * under its own KMS key would silently lose it: the source's encryption goes with every copy.
+ * under its own KMS key would silently lose it: that key goes with the copy. SSE-S3 is not pinned,
+ * so a bucket whose default later became KMS applies it to new copies.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/copy-object.html#copy-object-encryption
  */
 function encryptionOf(head: HeadObjectCommandOutput) {
-  if (!head.ServerSideEncryption) return {};
+  if (!head.ServerSideEncryption || !KMS_ENCRYPTION.has(head.ServerSideEncryption)) return {};
   return {
     ServerSideEncryption: head.ServerSideEncryption,
     ...(head.SSEKMSKeyId ? { SSEKMSKeyId: head.SSEKMSKeyId } : {}),
@@ -39,10 +43,24 @@ function encryptionOf(head: HeadObjectCommandOutput) {
   };
 }
 
-/** CopyObject copies tags by itself; a multipart copy writes only those it is sent. */
-async function tagsOf(ctx: RunContext, source: string, sourceKey: string): Promise<{ Tagging?: string }> {
-  const { TagSet = [] } = await ctx.send(new GetObjectTaggingCommand({ Bucket: ctx.bucket, Key: source }), { key: sourceKey });
-  return TagSet.length === 0 ? {} : { Tagging: encodeTagging(TagSet.map((tag) => [tag.Key ?? '', tag.Value ?? ''] as const)) };
+/**
+ * CopyObject copies tags by itself; a multipart copy writes only those it is sent. The tags are
+ * read from the version inspected. A service without object tagging (Cloudflare R2 answers 501)
+ * has none to lose.
+ */
+async function tagsOf(ctx: RunContext, source: string, sourceKey: string, versionId: string | undefined): Promise<{ Tagging?: string }> {
+  let tagSet: Tag[];
+  try {
+    ({ TagSet: tagSet = [] } = await ctx.send(
+      new GetObjectTaggingCommand({ Bucket: ctx.bucket, Key: source, ...(versionId ? { VersionId: versionId } : {}) }),
+      { key: sourceKey },
+    ));
+  } catch (error) {
+    if (!isConnectorError(error) || (error.details?.awsCode !== 'NotImplemented' && error.details?.httpStatus !== 501)) throw error;
+    ctx.logger?.warn('The service does not implement object tagging; the copy is written without tags.', { key: sourceKey });
+    return {};
+  }
+  return tagSet.length === 0 ? {} : { Tagging: encodeTagging(tagSet.map((tag) => [tag.Key ?? '', tag.Value ?? ''] as const)) };
 }
 
 /** The headers a copy is written with when they are not copied by S3: the source's, with the new type and metadata. */
@@ -79,13 +97,13 @@ export const copy = defineAction({
     const size = head.ContentLength ?? 0;
     const contentType = input.contentType ?? head.ContentType ?? DEFAULT_CONTENT_TYPE;
     const conflictMessage = `"${destinationKey}" already exists, and \`ifNotExists\` refused to overwrite it. Choose another destinationKey, or turn ifNotExists off to replace it.`;
-    // S3 would otherwise write the copy as STANDARD whatever the source's class, and with the
-    // bucket's default encryption whatever the source's.
+    // S3 would otherwise write the copy as STANDARD whatever the source's class, and without the
+    // source's own KMS key.
     const kept = { ...(head.StorageClass ? { StorageClass: head.StorageClass } : {}), ...encryptionOf(head) };
 
     const inParts = size > MAX_SINGLE_COPY_BYTES;
     // Before anything is written: a missing s3:GetObjectTagging is named on its own, and leaves no upload.
-    const tags = inParts ? await tagsOf(ctx, source, sourceKey) : {};
+    const tags = inParts ? await tagsOf(ctx, source, sourceKey, head.VersionId) : {};
 
     const copied: MultipartCopyResult & { lastModified?: Date | undefined } = await (
       inParts
