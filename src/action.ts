@@ -55,6 +55,20 @@ function aborted(): ConnectorError {
 }
 
 /**
+ * The host's progress callback, kept from breaking the run: it is called from inside streams and
+ * event emitters, where a throw would surface as an uncaught exception rather than as this run's error.
+ */
+function guarded(progress: (p: Progress) => void, logger: Logger | undefined): (p: Progress) => void {
+  return (p) => {
+    try {
+      progress(p);
+    } catch (error) {
+      logger?.warn('The host\'s progress callback threw; the run goes on.', { error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}
+
+/**
  * Wraps an action: validates the connection and input before any network call, leases the shared
  * client, and maps every failure to a ConnectorError.
  */
@@ -79,7 +93,7 @@ export function defineAction<I, O>(spec: ActionSpec<I, O>): ActionHandler {
       keys,
       signal,
       logger,
-      progress,
+      progress: progress && guarded(progress, logger),
       async send(command, about) {
         try {
           return await abortable(lease.client.send(command, signal ? { abortSignal: signal } : {}), signal);

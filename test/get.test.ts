@@ -165,6 +165,20 @@ describe('get reads an object in the mode asked for', () => {
     expect(progress.at(-1)!.done).toBe(bytes.length);
   });
 
+  it('finishes the download when the host\'s progress callback throws, and logs it', async () => {
+    const bytes = binary(9 * 1024 * 1024);
+    await seed('big/progress-throws.bin', bytes);
+    const files = memoryFiles();
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error() {} };
+    const progress = () => {
+      throw new Error('host UI went away');
+    };
+    const asFile = await get({ key: 'big/progress-throws.bin', as: 'file' }, { files, progress, logger });
+    expect((await files.bytes(asFile.file!)).equals(bytes)).toBe(true);
+    expect(warnings).toEqual(["The host's progress callback threw; the run goes on.", "The host's progress callback threw; the run goes on."]);
+  });
+
   it('says NotFound naming the key, and the base path it looked under', async () => {
     await expect(get({ key: 'missing/report.csv' })).rejects.toMatchObject({
       code: 'NotFound',

@@ -38,7 +38,9 @@ async function toFile(ctx: RunContext, key: string, opened: OpenedObject): Promi
   const { progress } = ctx;
   // Counted only when someone listens: a pass-through per chunk is not free on large downloads.
   // pipeline, not pipe: a failing body then fails the store's write instead of stalling it.
-  const data = progress ? pipeline(body, byteCounter((done) => progress({ done, total: info.size })), () => {}) : body;
+  // S3 always sends the length; a service that streams without one gets no `total`.
+  const total = info.size > 0 ? { total: info.size } : {};
+  const data = progress ? pipeline(body, byteCounter((done) => progress({ done, ...total })), () => {}) : body;
   try {
     return await files.write({ name: fileName(key), data, contentType: info.contentType });
   } catch (error) {
