@@ -5,15 +5,24 @@
 import { lookup } from 'mime-types';
 
 /**
- * Data formats workflows move that mime-db does not list yet, with their registered types
- * (https://www.iana.org/assignments/media-types/); kept here rather than patched into
+ * Where mime-db has no type, or an older one than IANA now registers
+ * (https://www.iana.org/assignments/media-types/): kept here rather than patched into
  * mime-types' shared table, which other packages in the host's process read too.
  */
-const NOT_IN_MIME_DB: Readonly<Record<string, string>> = {
+const OVERRIDES: Readonly<Record<string, string>> = {
+  // Not in mime-db.
   jsonl: 'application/jsonl',
   ndjson: 'application/x-ndjson',
   parquet: 'application/vnd.apache.parquet',
+  avro: 'application/avro',
   zst: 'application/zstd',
+  tgz: 'application/gzip',
+  // Registered since mime-db took the unofficial name: RFC 9512, RFC 9639, RFC 7587, RFC 6350.
+  yaml: 'application/yaml',
+  yml: 'application/yaml',
+  flac: 'audio/flac',
+  opus: 'audio/opus',
+  vcf: 'text/vcard',
 };
 
 /** The content type for a key's extension (case-insensitive), or undefined when none is known. */
@@ -22,7 +31,7 @@ export function contentTypeForKey(key: string): string | undefined {
   const dot = name.lastIndexOf('.');
   // No extension, or a dotfile such as `.env`: mime-types would read `env` as an extension.
   if (dot <= 0) return undefined;
-  return lookup(name) || NOT_IN_MIME_DB[name.slice(dot + 1).toLowerCase()];
+  return OVERRIDES[name.slice(dot + 1).toLowerCase()] ?? (lookup(name) || undefined);
 }
 
 /** `text/plain; charset=ISO-8859-1` → `iso-8859-1`; undefined when no charset is named. */

@@ -150,6 +150,8 @@ describe('put sets the object headers', () => {
       [{ key: 'ct/PHOTO.PNG', base64: 'iVBORw0KGgo=' }, 'image/png'],
       [{ key: 'ct/clip.webm', base64: 'GkXfow==' }, 'video/webm'],
       [{ key: 'ct/events.jsonl', text: '{}' }, 'application/jsonl; charset=utf-8'],
+      [{ key: 'ct/config.yml', text: 'a: 1' }, 'application/yaml; charset=utf-8'],
+      [{ key: 'ct/take.FLAC', base64: 'ZkxhQw==' }, 'audio/flac'],
       [{ key: 'ct/.env', text: 'A=1' }, 'text/plain; charset=utf-8'],
       [{ key: 'ct/data', json: { a: 1 } }, 'application/json; charset=utf-8'],
       [{ key: 'ct/readme', text: 'hi' }, 'text/plain; charset=utf-8'],
