@@ -235,19 +235,25 @@ describe('copy against answers only AWS gives', () => {
         awsHeaders(),
       );
 
+  /** CreateMultipartUpload of copy.bin, answered with `uploadId`; the result tells the headers it was sent. */
+  const createOk = (uploadId: string) => {
+    let sent: Record<string, string | string[] | undefined> = {};
+    nock(BUCKET_ORIGIN)
+      .post('/copy.bin')
+      .query({ uploads: '' })
+      .reply(function () {
+        sent = this.req.headers;
+        return [200, `<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>test-bucket</Bucket><Key>copy.bin</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`, awsHeaders()];
+      });
+    return () => sent;
+  };
+
   it('copies an object over 5 GiB in 512 MiB part copies of the version it inspected, keeping its headers, tags and KMS key', async () => {
     const size = 6 * GiB;
     const keyId = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     headOk('huge.bin', size, { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyId, 'x-amz-server-side-encryption-bucket-key-enabled': 'true' });
     taggingOk('huge.bin', { team: 'video', 'cost centre': 'a&b' });
-    let created: Record<string, string | string[] | undefined> = {};
-    nock(BUCKET_ORIGIN)
-      .post('/copy.bin')
-      .query({ uploads: '' })
-      .reply(function () {
-        created = this.req.headers;
-        return [200, '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>test-bucket</Bucket><Key>copy.bin</Key><UploadId>U1</UploadId></InitiateMultipartUploadResult>', awsHeaders()];
-      });
+    const created = createOk('U1');
     const ranges: string[] = [];
     nock(BUCKET_ORIGIN, { reqheaders: { 'x-amz-copy-source': 'test-bucket/huge.bin', 'x-amz-copy-source-if-match': '"0123456789abcdef0123456789abcdef"' } })
       .put('/copy.bin')
@@ -265,7 +271,7 @@ describe('copy against answers only AWS gives', () => {
 
     const output = await actions.copy!({ sourceKey: 'huge.bin', destinationKey: 'copy.bin' }, { connection: awsConnection() });
     expect(output).toMatchObject({ key: 'copy.bin', size, etag: 'abc-12', contentType: 'image/jpeg', moved: false });
-    expect(created).toMatchObject({
+    expect(created()).toMatchObject({
       'content-type': 'image/jpeg',
       'x-amz-meta-owner': 'alice',
       'x-amz-tagging': 'team=video&cost%20centre=a%26b',
@@ -304,14 +310,7 @@ describe('copy against answers only AWS gives', () => {
   it('copies over 5 GiB without tags where the service has no object tagging (R2 answers 501)', async () => {
     headOk('huge.bin', 6 * GiB);
     nock(BUCKET_ORIGIN).get('/huge.bin').query({ tagging: '' }).reply(501, awsError('NotImplemented', 'GetObjectTagging not implemented'), awsHeaders());
-    let created: Record<string, string | string[] | undefined> = {};
-    nock(BUCKET_ORIGIN)
-      .post('/copy.bin')
-      .query({ uploads: '' })
-      .reply(function () {
-        created = this.req.headers;
-        return [200, '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>test-bucket</Bucket><Key>copy.bin</Key><UploadId>U3</UploadId></InitiateMultipartUploadResult>', awsHeaders()];
-      });
+    const created = createOk('U3');
     nock(BUCKET_ORIGIN)
       .put('/copy.bin')
       .query((q) => q.uploadId === 'U3')
@@ -325,7 +324,7 @@ describe('copy against answers only AWS gives', () => {
     const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error() {} };
     const output = await actions.copy!({ sourceKey: 'huge.bin', destinationKey: 'copy.bin' }, { connection: awsConnection(), logger });
     expect(output).toMatchObject({ key: 'copy.bin', etag: 'abc-12' });
-    expect(created['x-amz-tagging']).toBeUndefined();
+    expect(created()['x-amz-tagging']).toBeUndefined();
     expect(warnings).toEqual(['The service does not implement object tagging; the copy is written without tags.']);
     expect(net.unmatched).toEqual([]);
   });
@@ -344,10 +343,7 @@ describe('copy against answers only AWS gives', () => {
   it('aborts a multipart copy that fails, leaving no parts behind, and names both permissions', async () => {
     headOk('huge.bin', 6 * GiB);
     taggingOk('huge.bin', {});
-    nock(BUCKET_ORIGIN)
-      .post('/copy.bin')
-      .query({ uploads: '' })
-      .reply(200, '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>test-bucket</Bucket><Key>copy.bin</Key><UploadId>U2</UploadId></InitiateMultipartUploadResult>', awsHeaders());
+    createOk('U2');
     nock(BUCKET_ORIGIN)
       .put('/copy.bin')
       .query((q) => q.uploadId === 'U2')
