@@ -1,16 +1,19 @@
 /**
  * The three defects of @20minutes/s3rver 5.0.0 that patches/ fixes, each tested for what a client sees,
- * and the promise that hosts installing the published package never run the patch step.
+ * the atomic writes the patch adds, and the promise that hosts installing the published package never
+ * run the patch step.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS } from '../src/emulator.js';
 import { useEmulator } from './helpers/emulator.js';
+import { rawClient } from './helpers/seed.js';
 
 const root = join(import.meta.dirname, '..');
 const s3 = useEmulator({ buckets: ['paged', 'odd-keys'] });
@@ -157,5 +160,31 @@ describe("defect 3: keys with XML's special characters", () => {
   it('comes back exactly in an error about a missing key', async () => {
     const error = await client.send(new GetObjectCommand({ Bucket: 'odd-keys', Key: 'gone & <lost>.txt' })).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'NoSuchKey', Key: 'gone & <lost>.txt' });
+  });
+});
+
+describe('an upload cut off mid-body', () => {
+  it('leaves the previous object whole, as S3 does, instead of a partial one', async () => {
+    const writer = rawClient(s3.endpoint);
+    const before = randomBytes(256 * 1024);
+    await writer.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'atomic/photo.bin', Body: before }));
+
+    // 1 MiB of an announced 8 MiB arrives, then the client gives up.
+    const body = new Readable({ read() {} });
+    body.push(randomBytes(1024 * 1024));
+    const controller = new AbortController();
+    const cut = writer.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'atomic/photo.bin', Body: body, ContentLength: 8 * 1024 * 1024 }), {
+      abortSignal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 300);
+    await expect(cut).rejects.toMatchObject({ name: 'AbortError' });
+    // The emulator learns of the cut a moment later; give it the time to (wrongly) write.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const after = await writer.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'atomic/photo.bin' }));
+    expect(Buffer.from(await after.Body!.transformToByteArray()).equals(before)).toBe(true);
+    const listed = await writer.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'atomic/' }));
+    expect((listed.Contents ?? []).map((o) => [o.Key, o.Size])).toEqual([['atomic/photo.bin', before.length]]);
+    writer.destroy();
   });
 });

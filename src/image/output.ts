@@ -37,7 +37,7 @@ export interface OutputRecord {
  * Writes a rendered image. It is complete before the upload starts, so a failed render never leaves
  * an object. A single PUT (up to one part, 8 MiB) is not cut short by a cancel: it ends within
  * milliseconds, and a PUT cut mid-body leaves a partial object on stores that are not atomic as S3
- * is (the embedded emulator is one). Larger images go multipart, which a cancel aborts whole.
+ * is. Larger images go multipart, which a cancel aborts whole.
  * Progress is the action's to report (images, not bytes).
  */
 export async function writeImage(ctx: RunContext, key: string, image: Rendered, record: OutputRecord, field = '/destinationKey'): Promise<UploadResult> {
