@@ -70,6 +70,17 @@ describe('copy', () => {
     expect(await head('secret/plan-v2.pdf')).toMatchObject({ ContentType: 'application/pdf', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyId });
   });
 
+  it('refuses with ifNotExists to replace an existing destination, and a refused move keeps its source', async () => {
+    await put('drafts/plan.txt', Buffer.from('new plan'));
+    await put('final/plan.txt', Buffer.from('approved plan'));
+    await expect(copy({ sourceKey: 'drafts/plan.txt', destinationKey: 'final/plan.txt', ifNotExists: true, move: true })).rejects.toMatchObject({
+      code: 'Conflict',
+      message: '"final/plan.txt" already exists, and `ifNotExists` refused to overwrite it. Choose another destinationKey, or turn ifNotExists off to replace it.',
+    });
+    expect((await bytes('final/plan.txt')).toString()).toBe('approved plan');
+    expect(await exists('drafts/plan.txt')).toBe(true);
+  });
+
   it('replaces the metadata entirely and keeps the content type', async () => {
     await copy({ sourceKey: 'photos/dog.jpg', destinationKey: 'meta/dog.jpg', metadata: { reviewer: 'bob' } });
     const copied = await head('meta/dog.jpg');

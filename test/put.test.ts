@@ -338,6 +338,20 @@ describe('put refuses what it cannot write, and leaves nothing behind', () => {
     expect(await uploadsInProgress()).toEqual([]);
     await expect(head('cancelled/big.bin')).rejects.toMatchObject({ name: 'NotFound' });
   });
+
+  it('refuses to overwrite with ifNotExists, in one PUT or in parts, and keeps what was there', async () => {
+    const message = (key: string) => `Object "${key}" already exists, and \`ifNotExists\` refused to replace it. Choose another key, or turn \`ifNotExists\` off to overwrite it.`;
+    expect(await put({ key: 'once/a.txt', text: 'first', ifNotExists: true })).toMatchObject({ key: 'once/a.txt' });
+    await expect(put({ key: 'once/a.txt', text: 'second', ifNotExists: true })).rejects.toMatchObject({ code: 'Conflict', retryable: false, message: message('once/a.txt') });
+    expect((await get({ key: 'once/a.txt', as: 'text' })).text).toBe('first');
+
+    const files = memoryFiles();
+    const big = await files.add('big.bin', randomBytes(9 * MiB));
+    await put({ key: 'once/big.bin', base64: 'AAEC' });
+    await expect(put({ key: 'once/big.bin', file: big, ifNotExists: true }, { files })).rejects.toMatchObject({ code: 'Conflict', message: message('once/big.bin') });
+    expect((await get({ key: 'once/big.bin', as: 'base64' })).base64).toBe('AAEC');
+    expect(await uploadsInProgress()).toEqual([]);
+  });
 });
 
 describe('put against answers only AWS gives', () => {
