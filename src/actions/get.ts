@@ -36,10 +36,10 @@ async function toFile(ctx: RunContext, key: string, opened: OpenedObject): Promi
     bodyError ??= error;
   });
   const { progress } = ctx;
-  // Counted only when someone listens: a pass-through per chunk is not free on large downloads.
-  // pipeline, not pipe: a failing body then fails the store's write instead of stalling it.
   // S3 always sends the length; a service that streams without one gets no `total`.
   const total = info.size > 0 ? { total: info.size } : {};
+  // Counted only when someone listens (a pass-through per chunk is not free on large downloads);
+  // pipeline, not pipe, so a failing body fails the store's write instead of stalling it.
   const data = progress ? pipeline(body, byteCounter((done) => progress({ done, ...total })), () => {}) : body;
   try {
     return await files.write({ name: fileName(key), data, contentType: info.contentType });
