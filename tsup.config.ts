@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { hostBuilds } from './src/hosts/build.js';
 
 // `npm run build` empties dist/ first (prebuild), so neither build cleans and races the other.
 export default defineConfig([
@@ -43,4 +44,6 @@ export default defineConfig([
     noExternal: [/.*/],
     env: { NODE_ENV: 'production' },
   },
+  // The n8n, Activepieces and Node-RED adapter packages (packages/*), derived from connector.json.
+  ...hostBuilds,
 ]);

@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The host adapters' tests run in the hosts' own runtimes (scripts/hosts/test.sh, test/hosts/vitest.config.ts).
+    exclude: ['test/hosts/**', '**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file starts its own emulator on port 0, so files run in parallel safely.
