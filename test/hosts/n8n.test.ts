@@ -42,7 +42,7 @@ const s3Node = (name: string, parameters: Record<string, unknown>) => node(name,
 function output(run: IRun, name: string) {
   const task = run.data.resultData.runData[name]?.[0];
   if (!task) throw new Error(`"${name}" did not run: ${JSON.stringify(run.data.resultData.error ?? {})}`);
-  if (task.error) throw new Error(`"${name}" failed: ${task.error.message} ${JSON.stringify(task.error)}`);
+  if (task.error) throw new Error(`"${name}" failed: ${task.error.message}`);
   return task.data!.main![0]!;
 }
 
@@ -95,5 +95,107 @@ describe('workflows in n8n', () => {
     });
     expect(output(run, 'Upload')[0]!.json).toMatchObject({ key: 'in/report.bin', size: bytes.length, contentType: 'application/octet-stream' });
     expect((await objectBytes('in/report.bin')).equals(bytes)).toBe(true);
+  });
+
+  it('puts binary data n8n keeps inline (its memory mode) from the buffer', async () => {
+    const bytes = Buffer.from('inline bytes \u00e9\u00e8 \u0000\u00ff', 'latin1');
+    const inline = { data: bytes.toString('base64'), mimeType: 'text/plain', fileName: 'note.txt' };
+    const run = await n8n.run([start, s3Node('Upload', { operation: 'put', key: 'in/note.txt', oneOf: 'file', file: 'data' })], chain('Start', 'Upload'), {
+      credentials: s3.connection(),
+      items: [{ json: {}, binary: { data: inline } }],
+    });
+    expect(output(run, 'Upload')[0]!.json).toMatchObject({ key: 'in/note.txt', size: bytes.length });
+    expect((await objectBytes('in/note.txt')).equals(bytes)).toBe(true);
+  });
+
+  it('gets a 512 MiB object as binary data while the process grows by less than 150 MiB', { timeout: 180_000 }, async () => {
+    const size = 512 * MiB;
+    const source = generatedStream(size);
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'big/archive.bin', Body: source.stream, ContentLength: size, ContentType: 'application/octet-stream' }));
+    const get = s3Node('Download', { operation: 'get', key: 'big/archive.bin', as: 'file', binaryPropertyOutput: 'archive' });
+    const { result: run, growth } = await peakRss(() => n8n.run([start, get], chain('Start', 'Download'), { credentials: s3.connection() }));
+    const [item] = output(run, 'Download');
+    expect(item!.json).toMatchObject({ key: 'big/archive.bin', size, file: { name: 'archive.bin', size } });
+    const binary = item!.binary!.archive!;
+    expect(binary).toMatchObject({ fileName: 'archive.bin', mimeType: 'application/octet-stream', bytes: size });
+    expect(binary.id).toMatch(/^filesystem-v2:/);
+    const hash = createHash('sha256');
+    await pipeline(await n8n.binary.getAsStream(binary.id!), hash);
+    expect(hash.digest('hex')).toBe(source.sha256());
+    expect(growth, `the run grew RSS by ${(growth / MiB).toFixed(0)} MiB`).toBeLessThan(150 * MiB);
+  });
+
+  it('lists every page with all: 250 objects at a page size of 100 (an advanced option)', async () => {
+    await Promise.all(Array.from({ length: 250 }, (_, i) => client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `many/${String(i).padStart(4, '0')}.txt`, Body: 'x' }))));
+    const list = s3Node('List', { operation: 'list', prefix: 'many/', all: true, advanced: { maxKeys: 100 } });
+    const run = await n8n.run([start, list], chain('Start', 'List'), { credentials: s3.connection() });
+    const listed = output(run, 'List')[0]!.json as { objects: { key: string }[]; isTruncated: boolean };
+    expect(listed.objects).toHaveLength(250);
+    expect(listed.objects.at(-1)!.key).toBe('many/0249.txt');
+    expect(listed.isTruncated).toBe(false);
+  });
+
+  it('resizes an image in S3, and returns a thumbnail to the workflow as binary data', async () => {
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'photos/dog.jpg', Body: await photo(1200, 800), ContentType: 'image/jpeg' }));
+    const toS3 = s3Node('Resize', { operation: 'resize', key: 'photos/dog.jpg', destinationKey: 'thumbs/{name}-{size}.{ext}', size: '200x200', fit: 'cover', format: 'webp' });
+    const toWorkflow = node('Thumbnail', n8n.nodeType, { operation: 'resize', key: 'photos/dog.jpg', width: 64, format: 'png', advanced: { as: 'file' } }, [400, 0]);
+    const run = await n8n.run([start, toS3, toWorkflow], chain('Start', 'Resize', 'Thumbnail'), { credentials: s3.connection() });
+    expect(output(run, 'Resize')[0]!.json).toMatchObject({ key: 'thumbs/dog-200x200.webp', width: 200, height: 200, format: 'webp' });
+    expect(await sharp(await objectBytes('thumbs/dog-200x200.webp')).metadata()).toMatchObject({ format: 'webp', width: 200, height: 200 });
+    const thumbnail = output(run, 'Thumbnail')[0]!;
+    expect(thumbnail.json).toMatchObject({ width: 64, height: 43, format: 'png' });
+    const png = await n8n.binary.getAsBuffer(thumbnail.binary!.data!);
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 64, height: 43 });
+  });
+
+  it('feeds one node’s output into the next through an expression', async () => {
+    const write = s3Node('Write', { operation: 'put', key: 'notes/today.txt', oneOf: 'text', text: 'Remember the milk' });
+    const read = node('Read', n8n.nodeType, { operation: 'get', key: '={{ $json.key }}', as: 'text' }, [400, 0]);
+    const run = await n8n.run([start, write, read], chain('Start', 'Write', 'Read'), { credentials: s3.connection() });
+    expect(output(run, 'Read')[0]!.json).toMatchObject({ key: 'notes/today.txt', text: 'Remember the milk', contentType: 'text/plain; charset=utf-8' });
+  });
+
+  it('runs once per input item, each with its own expression values', async () => {
+    const put = s3Node('Put', { operation: 'put', key: '={{ "batch/" + $json.name + ".json" }}', oneOf: 'json', json: '={{ $json }}' });
+    const items = ['a', 'b', 'c'].map((name, i) => ({ json: { name, n: i } }));
+    const run = await n8n.run([start, put], chain('Start', 'Put'), { credentials: s3.connection(), items });
+    expect(output(run, 'Put').map((item) => item.json.key)).toEqual(['batch/a.json', 'batch/b.json', 'batch/c.json']);
+    expect(JSON.parse((await objectBytes('batch/c.json')).toString())).toEqual({ name: 'c', n: 2 });
+  });
+
+  it('fails the run with our message, and the code and retryable in the error’s context', async () => {
+    const run = await n8n.run([start, s3Node('Read', { operation: 'get', key: 'missing/nothing.txt' })], chain('Start', 'Read'), { credentials: s3.connection() });
+    const error = run.data.resultData.runData.Read![0]!.error!;
+    expect(error.message).toMatch(/"missing\/nothing\.txt"/);
+    expect(error.message).not.toMatch(/NoSuchKey|UnknownError/);
+    expect(error.context).toMatchObject({ code: 'NotFound', retryable: false });
+    expect(run.data.resultData.error?.message).toBe(error.message);
+  });
+
+  it('continues on fail with the error’s code, message and retryable as the item', async () => {
+    const read = { ...s3Node('Read', { operation: 'resize', key: 'photos/dog.jpg', width: 0 }), onError: 'continueRegularOutput' as const };
+    const run = await n8n.run([start, read], chain('Start', 'Read'), { credentials: s3.connection() });
+    expect(output(run, 'Read')[0]!.json).toEqual({
+      error: 'Expected integer between 1 and 16383 for `width` but received 0.',
+      message: 'Expected integer between 1 and 16383 for `width` but received 0.',
+      code: 'InvalidInput',
+      retryable: false,
+      field: '/width',
+    });
+  });
+});
+
+describe('the credential’s Test button', () => {
+  it('says the credentials work, as testConnection does', async () => {
+    const result = await n8n.testCredential(s3.connection());
+    expect(result.status).toBe('OK');
+    expect(result.message).toMatch(/test-bucket/);
+  });
+
+  it('shows our diagnosis of a wrong secret, not a raw SDK error', async () => {
+    const result = await n8n.testCredential(s3.connection({ secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY' }));
+    expect(result.status).toBe('Error');
+    expect(result.message).toMatch(/secret access key does not match/i);
+    expect(result.message).not.toMatch(/SignatureDoesNotMatch|wJalrXUtnFEMI/);
   });
 });
