@@ -48,4 +48,5 @@ export const hostBuilds: Options[] = [
     ['n8n-workflow'],
     copyIcon(`${N8N}/nodes/AmazonS3Connector`, `${N8N}/credentials`),
   ),
+  adapter('packages/piece-amazon-s3/dist', { index: 'src/hosts/activepieces/index.ts' }, ['@activepieces/pieces-framework', '@activepieces/shared']),
 ];

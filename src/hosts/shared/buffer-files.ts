@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { formatBytes } from '../../bytes.js';
 import type { FileRef, FileStore } from '../../contract.js';
 import type { Hooks } from './contract.js';
-import { formatBytes } from '../../bytes.js';
 
 export interface BufferFile {
   ref: FileRef;
@@ -17,6 +17,12 @@ export interface BufferFile {
 export class BufferFiles implements FileStore {
   /** Every file this run wrote or was given, by FileRef id. */
   readonly files = new Map<string, BufferFile>();
+
+  /**
+   * The TooLarge this store raised, if it did. The connector reports a failing host store as the store's
+   * failure (ServerError, our message inside); the adapter throws this instead, since the limit is its own.
+   */
+  refused: Error | undefined;
 
   constructor(
     private readonly limitBytes: number,
@@ -46,10 +52,10 @@ export class BufferFiles implements FileStore {
 
   private check(size: number, name: string): void {
     if (size > this.limitBytes) {
-      throw new this.ConnectorError(
+      throw (this.refused = new this.ConnectorError(
         'TooLarge',
         `"${name}" is larger than ${formatBytes(this.limitBytes)}, the most this host's binary data holds in memory (${this.limitName}). Write it to S3 with a key instead, or raise the limit.`,
-      );
+      ));
     }
   }
 

@@ -5,7 +5,7 @@
  * DI container, and runs workflows with WorkflowExecute.processRunExecutionData: n8n's execution engine,
  * its parameter and expression resolution, its binary data helpers and its error handling.
  */
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -24,11 +24,8 @@ import type {
   IVersionedNodeType,
   IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
+import { installAdapter } from '../helpers/install.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const ADAPTER_PACKAGE = path.join(ROOT, 'packages/n8n-nodes-amazon-s3');
-const HOST_MODULES = path.join(ROOT, 'hosts/node_modules');
-const CONNECTOR = '@s3-connector/amazon-s3';
 
 /** A node that starts the workflow with the items it is given, as n8n's manual trigger does. */
 const START: INodeType = {
@@ -56,27 +53,13 @@ export interface RunOptions {
   credentials: object;
 }
 
-/**
- * Lays out ~/.n8n/nodes as `npm install @s3-connector/n8n-nodes-amazon-s3` would: the adapter package,
- * its dependency (the connector package, or a modified copy of it) and n8n-workflow from the host.
- */
-function install(userFolder: string, connectorDir: string): string {
-  const modules = path.join(userFolder, 'nodes/node_modules');
-  const adapter = path.join(modules, '@s3-connector/n8n-nodes-amazon-s3');
-  mkdirSync(adapter, { recursive: true });
-  cpSync(path.join(ADAPTER_PACKAGE, 'package.json'), path.join(adapter, 'package.json'));
-  cpSync(path.join(ADAPTER_PACKAGE, 'dist'), path.join(adapter, 'dist'), { recursive: true });
-  symlinkSync(connectorDir, path.join(modules, CONNECTOR), 'dir');
-  symlinkSync(realpathSync(path.join(HOST_MODULES, 'n8n-workflow')), path.join(modules, 'n8n-workflow'), 'dir');
-  return adapter;
-}
-
 export async function startN8n(options: { connectorDir?: string } = {}) {
   // Before n8n-core loads: its instance settings, config file and binary data live under this folder.
   const userFolder = mkdtempSync(path.join(tmpdir(), 'n8n-user-'));
   process.env.N8N_USER_FOLDER = userFolder;
   process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
-  const packageDir = install(userFolder, options.connectorDir ?? ROOT);
+  // ~/.n8n/nodes, as `npm install @s3-connector/n8n-nodes-amazon-s3` there lays it out.
+  const packageDir = installAdapter(path.join(userFolder, 'nodes'), 'n8n-nodes-amazon-s3', { ...options, hostPackages: ['n8n-workflow'] });
 
   const core = await import('n8n-core');
   const workflow = await import('n8n-workflow');

@@ -1,0 +1,206 @@
+/**
+ * The Activepieces piece, as far as Activepieces' published code allows (@activepieces/pieces-framework
+ * 0.32.0, @activepieces/shared 0.95.1; the engine is not on npm): loaded with extractPieceFromModule as the
+ * engine loads it, its metadata checked with the framework's own schema, every action's run called with a
+ * context whose files service is backed by a file store, against the emulator on 127.0.0.1.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ApFile, PieceAuthProperty, PieceMetadata, PiecePropertyMap, type Action, type Piece } from '@activepieces/pieces-framework';
+import { extractPieceFromModule } from '@activepieces/shared';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorClientConfig } from '../../src/emulator.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { memoryFiles, type TestFileStore } from '../helpers/files.js';
+import { photo } from '../helpers/images.js';
+import { installAdapter, ROOT } from './helpers/install.js';
+
+const MiB = 1024 * 1024;
+const manifest = createRequire(import.meta.url)(path.join(ROOT, 'connector.json')) as { actions: { id: string; name: string }[] };
+const pkg = createRequire(import.meta.url)(path.join(ROOT, 'packages/piece-amazon-s3/package.json')) as { name: string; version: string };
+
+const s3 = useEmulator();
+let dir: string;
+let piece: Piece;
+let client: S3Client;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ap-piece-'));
+  const installed = installAdapter(dir, 'piece-amazon-s3', { hostPackages: ['@activepieces/pieces-framework', '@activepieces/shared'] });
+  // As the engine does: import the piece package, then find the Piece among its exports.
+  const module = createRequire(path.join(dir, 'package.json'))(installed) as Record<string, unknown>;
+  piece = extractPieceFromModule<Piece>({ module, pieceName: pkg.name, pieceVersion: pkg.version });
+  client = new S3Client(emulatorClientConfig(s3.endpoint));
+});
+afterAll(() => {
+  client?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A files service backed by a file store, as the engine's is by its own: `write` answers a URL. */
+function filesService(store: TestFileStore, options: { streams?: boolean } = {}) {
+  return {
+    ...(options.streams ? { supportsStreams: true as const } : {}),
+    async write({ fileName, data }: { fileName: string; data: Buffer | NodeJS.ReadableStream }) {
+      const ref = await store.add(fileName, data instanceof Buffer ? data : (data as Readable));
+      return `http://127.0.0.1/api/v1/step-files/${ref.id}`;
+    },
+  };
+}
+
+/** Runs an action as the engine does: `run(ctx)` with the auth, the props' values and the services. */
+async function run(name: string, propsValue: Record<string, unknown>, options: { auth?: unknown; store?: TestFileStore; streams?: boolean } = {}) {
+  const action = piece.getAction(name) as Action;
+  const store = options.store ?? memoryFiles();
+  const ctx = {
+    auth: options.auth ?? { type: 'CUSTOM_AUTH', props: s3.connection() },
+    propsValue,
+    files: filesService(store, options),
+    store: { put: async () => undefined, get: async () => null, delete: async () => undefined },
+    server: { apiUrl: 'http://127.0.0.1/', publicUrl: 'http://127.0.0.1/', token: '' },
+  };
+  return (await action.run(ctx as never)) as Record<string, unknown>;
+}
+
+describe('the piece, as Activepieces loads it', () => {
+  it('is found by extractPieceFromModule and passes the framework’s own metadata schema', () => {
+    const metadata = piece.metadata();
+    const json = JSON.parse(JSON.stringify({ ...metadata, name: pkg.name, version: pkg.version })) as typeof metadata & { name: string; version: string };
+    expect(PieceMetadata.safeParse({ ...json, auth: undefined, actions: {} }).error).toBeUndefined();
+    // Then each prop on its own. The framework's zod schema is stricter than its own builders in two
+    // places, so it rejects props built as Activepieces' own pieces build them: PieceAuth.SecretText
+    // inside CustomAuth, and Property.Array without sub-properties (a list of strings). Nothing else.
+    const auth = json.auth as { props: Record<string, { type: string }> };
+    const rejected = [
+      ...Object.entries(auth.props).filter(([name, prop]) => !PieceAuthProperty.safeParse({ ...auth, props: { [name]: prop } }).success),
+      ...Object.values(json.actions).flatMap((action) =>
+        Object.entries(action.props as Record<string, { type: string; properties?: unknown }>).filter(([name, prop]) => !PiecePropertyMap.safeParse({ [name]: prop }).success),
+      ),
+    ];
+    for (const [name, prop] of rejected) {
+      expect(prop.type === 'SECRET_TEXT' || (prop.type === 'ARRAY' && (prop as { properties?: unknown }).properties === undefined), `${name} (${prop.type})`).toBe(true);
+    }
+    expect(metadata.displayName).toBe('Amazon S3');
+    expect(metadata.logoUrl).toMatch(/^data:image\/svg\+xml;base64,/);
+  });
+
+  it('has one action per manifest action, with its name', () => {
+    expect(Object.keys(piece.actions())).toEqual(manifest.actions.map((a) => a.id));
+    expect(Object.values(piece.actions()).map((a) => a.displayName)).toEqual(manifest.actions.map((a) => a.name));
+  });
+
+  it('asks for the connection with custom auth: secrets as secret text, choices as dropdowns', () => {
+    const auth = piece.auth as unknown as { type: string; props: Record<string, { type: string; required: boolean; defaultValue?: unknown }> };
+    expect(auth.type).toBe('CUSTOM_AUTH');
+    expect(auth.props.secretAccessKey).toMatchObject({ type: 'SECRET_TEXT', required: true });
+    expect(auth.props.sessionToken).toMatchObject({ type: 'SECRET_TEXT', required: false });
+    expect(auth.props.checksums).toMatchObject({ type: 'STATIC_DROPDOWN', required: false });
+    expect(auth.props.maxAttempts).toMatchObject({ type: 'NUMBER', defaultValue: 3 });
+  });
+
+  it('gives each action props from its input schema, required as the schema says', () => {
+    const props = piece.getAction('resize')!.props as Record<string, { type: string; required: boolean; description?: string }>;
+    expect(props.key).toMatchObject({ type: 'SHORT_TEXT', required: true });
+    expect(props.width).toMatchObject({ type: 'NUMBER', required: false });
+    expect(props.width!.description).toMatch(/\(1 to 16383\)$/);
+    expect(props.format).toMatchObject({ type: 'STATIC_DROPDOWN' });
+    expect(props.withoutEnlargement).toMatchObject({ type: 'CHECKBOX', defaultValue: true });
+    const put = piece.getAction('put')!.props as Record<string, { type: string; required: boolean }>;
+    expect(put.file).toMatchObject({ type: 'FILE', required: false });
+    expect(put.metadata).toMatchObject({ type: 'JSON' });
+  });
+});
+
+describe('auth.validate (Test connection)', () => {
+  it('accepts working credentials', async () => {
+    const validate = (piece.auth as unknown as { validate: (p: { auth: unknown }) => Promise<unknown> }).validate;
+    expect(await validate({ auth: s3.connection() })).toEqual({ valid: true });
+  });
+
+  it('refuses a wrong secret with our diagnosis', async () => {
+    const validate = (piece.auth as unknown as { validate: (p: { auth: unknown }) => Promise<{ valid: boolean; error?: string }> }).validate;
+    const result = await validate({ auth: s3.connection({ secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY' }) });
+    expect(result.valid).toBe(false);
+    expect(result.error).toMatch(/secret access key does not match/i);
+    expect(result.error).not.toMatch(/wJalrXUtnFEMI/);
+  });
+});
+
+describe('every action’s run', () => {
+  it('put writes text, and a file property’s Buffer', async () => {
+    expect(await run('put', { key: 'docs/a.txt', text: 'hello' })).toMatchObject({ key: 'docs/a.txt', size: 5 });
+    const bytes = Buffer.from([0, 1, 2, 250, 251, 255]);
+    expect(await run('put', { key: 'docs/b.bin', file: new ApFile('b.bin', bytes, 'bin') })).toMatchObject({ key: 'docs/b.bin', size: 6 });
+    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'docs/b.bin' }));
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+  });
+
+  it('head and get read it back, get as file through the engine’s files service', async () => {
+    expect(await run('head', { key: 'docs/a.txt' })).toMatchObject({ key: 'docs/a.txt', size: 5 });
+    expect(await run('get', { key: 'docs/a.txt' })).toMatchObject({ text: 'hello' });
+    const store = memoryFiles();
+    const got = await run('get', { key: 'docs/b.bin', as: 'file' }, { store });
+    expect(got.file).toMatchObject({ name: 'b.bin', size: 6, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1\/api\/v1\/step-files\//) });
+    expect((await store.bytes(store.refs[0]!)).equals(Buffer.from([0, 1, 2, 250, 251, 255]))).toBe(true);
+  });
+
+  it('list, copy, presign and delete', async () => {
+    expect(await run('list', { prefix: 'docs/' })).toMatchObject({ objects: [{ key: 'docs/a.txt' }, { key: 'docs/b.bin' }] });
+    expect(await run('copy', { sourceKey: 'docs/a.txt', destinationKey: 'docs/c.txt', move: true })).toMatchObject({ key: 'docs/c.txt', moved: true });
+    expect(await run('presign', { key: 'docs/c.txt', expiresIn: 60 })).toMatchObject({ url: expect.stringContaining('docs/c.txt') });
+    expect(await run('delete', { keys: ['docs/b.bin', 'docs/c.txt'] })).toEqual({ deleted: ['docs/b.bin', 'docs/c.txt'], errors: [] });
+  });
+
+  it('resize writes to S3 or returns the image as a file; resizeMany does a prefix', async () => {
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'img/cat.jpg', Body: await photo(900, 600), ContentType: 'image/jpeg' }));
+    expect(await run('resize', { key: 'img/cat.jpg', destinationKey: 'img/small/cat.webp', size: '300x', format: 'webp' })).toMatchObject({ key: 'img/small/cat.webp', width: 300, height: 200 });
+    const store = memoryFiles();
+    const returned = await run('resize', { key: 'img/cat.jpg', width: 90, format: 'png' }, { store });
+    expect(returned.file).toMatchObject({ url: expect.stringContaining('/step-files/') });
+    expect(await sharp(await store.bytes(store.refs[0]!)).metadata()).toMatchObject({ format: 'png', width: 90, height: 60 });
+    expect(await run('resizeMany', { prefix: 'img/', sizes: ['100x100'], destinationKey: 'thumbs/{name}-{size}.{ext}' })).toMatchObject({ processed: 2, failed: 0 });
+  });
+
+  it('reads the connection from ctx.auth in both shapes: { type, props } (0.32) and flat (older engines)', async () => {
+    expect(await run('head', { key: 'img/cat.jpg' }, { auth: s3.connection() })).toMatchObject({ contentType: 'image/jpeg' });
+  });
+
+  it('throws our ConnectorError, whose message, code and retryable the run shows', async () => {
+    const error = await run('get', { key: 'nope.txt' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConnectorError', code: 'NotFound', retryable: false, message: expect.stringContaining('"nope.txt"') });
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code: 'NotFound', retryable: false });
+  });
+});
+
+describe('files over the Buffer-only files API', () => {
+  const twoMiB = Buffer.alloc(2 * MiB, 7);
+
+  it('refuses a file over the limit with TooLarge naming it, before the engine holds it', async () => {
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'big/two.bin', Body: twoMiB }));
+    process.env.AP_MAX_FILE_SIZE_MB = '1';
+    try {
+      const error = await run('get', { key: 'big/two.bin', as: 'file' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'TooLarge', message: expect.stringContaining('1 MiB') });
+      expect((error as Error).message).toMatch(/AP_MAX_FILE_SIZE_MB/);
+    } finally {
+      delete process.env.AP_MAX_FILE_SIZE_MB;
+    }
+  });
+
+  it('streams into a files service that takes streams, past the Buffer limit', async () => {
+    process.env.AP_MAX_FILE_SIZE_MB = '1';
+    try {
+      const store = memoryFiles();
+      const got = await run('get', { key: 'big/two.bin', as: 'file' }, { store, streams: true });
+      expect(got.file).toMatchObject({ url: expect.stringContaining('/step-files/') });
+      expect((await store.bytes(store.refs[0]!)).equals(twoMiB)).toBe(true);
+    } finally {
+      delete process.env.AP_MAX_FILE_SIZE_MB;
+    }
+  });
+});
