@@ -3,9 +3,11 @@
  * Node-RED `require`) that depends on the connector package and reads its connector.json when the host
  * loads it. The host's own packages are external: the host provides them at run time.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Options } from 'tsup';
+import { editorHtml } from './node-red/editor.js';
+import { loadContract } from './shared/contract.js';
 
 const CONNECTOR = '@s3-connector/amazon-s3';
 
@@ -49,4 +51,9 @@ export const hostBuilds: Options[] = [
     copyIcon(`${N8N}/nodes/AmazonS3Connector`, `${N8N}/credentials`),
   ),
   adapter('packages/piece-amazon-s3/dist', { index: 'src/hosts/activepieces/index.ts' }, ['@activepieces/pieces-framework', '@activepieces/shared']),
+  adapter('packages/node-red-amazon-s3/dist', { 'amazon-s3': 'src/hosts/node-red/amazon-s3.ts' }, [], async () => {
+    // Node-RED reads a node's editor (.html, beside its .js) and its icons/ before the module runs.
+    writeFileSync('packages/node-red-amazon-s3/dist/amazon-s3.html', editorHtml(loadContract('.')));
+    await copyIcon('packages/node-red-amazon-s3/dist/icons')();
+  }),
 ];

@@ -26,7 +26,7 @@ export class BufferFiles implements FileStore {
 
   constructor(
     private readonly limitBytes: number,
-    private readonly ConnectorError: Hooks['ConnectorError'],
+    readonly ConnectorError: Hooks['ConnectorError'],
     /** What the host calls the limit, and how to raise it, for the TooLarge message. */
     private readonly limitName: string,
   ) {}

@@ -1,0 +1,124 @@
+/**
+ * The Node-RED runtime side, derived when Node-RED loads the module from connector.json and the schemas:
+ * a config node that holds a saved connection (its secret fields as Node-RED credentials, stored encrypted)
+ * and an action node fed by messages. Inputs come from the editor's TypedInputs (a value, or a msg, flow,
+ * global or env property); the output goes to msg.payload; files travel as Buffers inside the message,
+ * bounded, since a message is held in memory.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { FileRef } from '../../contract.js';
+import { BufferFiles } from '../shared/buffer-files.js';
+import { errorFacts, runAction, type Contract } from '../shared/contract.js';
+import { fileOutputs, inputValue, isUnset, toInput, type Field } from '../shared/fields.js';
+import { fieldDefinitions, typeNames } from './definitions.js';
+
+const MiB = 1024 * 1024;
+/** The largest file one message carries: it is held whole in memory, and cloned when a wire fans out. */
+export const MAX_MESSAGE_FILE_BYTES = 64 * MiB;
+
+/** One action field as the editor saved it: a TypedInput's value and type. */
+interface TypedValue {
+  value: string;
+  type: string;
+}
+
+interface ConnectionDef extends NodeDef {
+  [field: string]: unknown;
+}
+
+interface ActionDef extends NodeDef {
+  connection: string;
+  action: string;
+  fields?: Record<string, TypedValue>;
+}
+
+interface ConnectionNode extends Node<Record<string, string>> {
+  connection: Record<string, unknown>;
+}
+
+/** A file field's value from the message: a Buffer, text (as UTF-8), or `{ data, name, contentType }`. */
+function fileFrom(files: BufferFiles, value: unknown, msg: NodeMessageInFlow, field: Field): FileRef {
+  const named = typeof msg.filename === 'string' ? msg.filename.split(/[\\/]/).pop()! : field.name;
+  if (Buffer.isBuffer(value)) return files.add(named, value);
+  if (typeof value === 'string') return files.add(named, Buffer.from(value));
+  const file = value as { data?: unknown; name?: string; contentType?: string };
+  if (Buffer.isBuffer(file?.data)) return files.add(file.name ?? named, file.data, file.contentType);
+  throw new files.ConnectorError('InvalidInput', `Expected a Buffer for \`${field.name}\` (e.g. msg.payload from a file-in or http request node) but received ${typeof value}.`, { field: `/${field.name}` });
+}
+
+/** msg.payload: the output as the output schema says, each returned file with its bytes as `data`. */
+function toPayload(output: Record<string, unknown>, fileFields: string[], files: BufferFiles): Record<string, unknown> {
+  const payload = { ...output };
+  for (const name of fileFields) {
+    const ref = output[name] as FileRef | undefined;
+    const file = ref && files.files.get(ref.id);
+    if (file) payload[name] = { ...ref, data: file.data };
+  }
+  return payload;
+}
+
+export function registerNodes(RED: NodeAPI, contract: Contract): void {
+  const types = typeNames(contract);
+  const connectionFields = fieldDefinitions(contract.connection);
+  const secrets = connectionFields.filter((f) => f.kind === 'secret');
+
+  function ConnectionConfig(this: ConnectionNode, config: ConnectionDef) {
+    RED.nodes.createNode(this, config);
+    const credentials = this.credentials ?? {};
+    this.connection = toInput(connectionFields, (field) => (field.kind === 'secret' ? credentials[field.name] : config[field.name]));
+  }
+  RED.nodes.registerType(types.connection, ConnectionConfig, {
+    credentials: Object.fromEntries(secrets.map((f) => [f.name, { type: 'password' as const }])),
+  });
+
+  function ActionNode(this: Node, config: ActionDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const connection = RED.nodes.getNode(config.connection) as ConnectionNode | null;
+    node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessageInFlow) => void, done: (error?: Error) => void) => {
+      void (async () => {
+        const hooks = await contract.hooks();
+        const files = new BufferFiles(MAX_MESSAGE_FILE_BYTES, hooks.ConnectorError, 'a Node-RED message holds files in memory');
+        try {
+          const id = typeof msg.action === 'string' ? msg.action : config.action;
+          const operation = contract.actions.find((a) => a.id === id);
+          if (!operation) throw new hooks.ConnectorError('InvalidInput', `Unknown action "${id}": choose one of ${contract.actions.map((a) => a.id).join(', ')}.`);
+          if (!connection) throw new hooks.ConnectorError('InvalidInput', 'The node has no connection: open it and choose or add one.');
+          const fields = fieldDefinitions(operation.input);
+          const saved = config.fields ?? {};
+          const input = toInput(fields, (field) => {
+            const typed = saved[field.name];
+            if (!typed || (typed.type === 'str' && typed.value === '') || (typed.type === 'choice' && typed.value === '')) return undefined;
+            const value: unknown = typed.type === 'choice' ? typed.value : RED.util.evaluateNodeProperty(typed.value, typed.type, node, msg);
+            return field.kind === 'file' && !isUnset(value) ? fileFrom(files, value, msg, field) : inputValue(field, value);
+          });
+          node.status({ fill: 'blue', shape: 'dot', text: operation.id });
+          const output = (await runAction(contract, operation.id, input, { connection: connection.connection, files, logger: logger(node) })) as Record<string, unknown>;
+          msg.payload = toPayload(output, fileOutputs(operation.output), files);
+          node.status({});
+          send(msg);
+          done();
+        } catch (caught) {
+          const error = files.refused ?? caught;
+          const facts = errorFacts(error);
+          node.status({ fill: 'red', shape: 'ring', text: facts.code });
+          // Node-RED copies the error's own `code` onto the catch node's msg.error, and keeps a message's
+          // earlier `error` as `_error`: there, the connector's code, message, retryable and field.
+          msg.error = facts;
+          done(error instanceof Error ? error : new Error(facts.message));
+        }
+      })();
+    });
+  }
+  RED.nodes.registerType(types.action, ActionNode);
+}
+
+/** The contract's logger onto the node's log (debug lines go to Node-RED's trace level). */
+function logger(node: Node) {
+  return {
+    debug: (message: string) => node.trace(message),
+    info: (message: string) => node.log(message),
+    warn: (message: string) => node.warn(message),
+    error: (message: string) => node.warn(message),
+  };
+}
