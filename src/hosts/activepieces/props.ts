@@ -52,19 +52,19 @@ export function actionProps(input: JsonSchema): Props {
   return Object.fromEntries(ordered.map((field) => [field.name, ACTIVEPIECES_PROPERTY[field.kind](field)]));
 }
 
-/** The custom auth form accepts fewer kinds: secrets become SecretText, anything structured is JSON text. */
+/**
+ * The custom auth form accepts fewer kinds: the same rows for text, choices, booleans and numbers; secrets
+ * become SecretText, and anything structured is JSON typed as text.
+ */
 const AUTH_PROPERTY: Partial<Record<FieldKind, (field: Field) => AuthProps[string]>> = {
+  ...(Object.fromEntries((['string', 'text', 'choice', 'switch', 'boolean', 'integer', 'number'] as const).map((kind) => [kind, ACTIVEPIECES_PROPERTY[kind]])) as Partial<
+    Record<FieldKind, (field: Field) => AuthProps[string]>
+  >),
   secret: (field) => PieceAuth.SecretText(common(field)),
-  text: (field) => Property.LongText(common(field)),
-  choice: (field) => Property.StaticDropdown({ ...common(field), options: options(field) }),
-  switch: (field) => Property.StaticDropdown({ ...common(field), options: onOff }),
-  boolean: (field) => Property.Checkbox(common<boolean>(field)),
-  integer: (field) => Property.Number(common<number>(field)),
-  number: (field) => Property.Number(common<number>(field)),
   json: (field) => Property.LongText(common(field)),
   list: (field) => Property.LongText(common(field)),
 };
 
 export function authProps(connection: JsonSchema): AuthProps {
-  return Object.fromEntries(fieldsOf(connection).map((field) => [field.name, (AUTH_PROPERTY[field.kind] ?? ((f: Field) => Property.ShortText(common(f))))(field)]));
+  return Object.fromEntries(fieldsOf(connection).map((field) => [field.name, (AUTH_PROPERTY[field.kind] ?? ACTIVEPIECES_PROPERTY.string)(field) as AuthProps[string]]));
 }

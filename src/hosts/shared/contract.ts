@@ -129,6 +129,3 @@ export function errorFacts(error: unknown): ErrorFacts {
   }
   return { code: 'Unexpected', message: String(e.message ?? error), retryable: false };
 }
-
-/** Plain JSON for a host's output: a connector's output is JSON already, except Dates. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
