@@ -164,6 +164,39 @@ describe('cancellation', () => {
     expect(rest.processed + rest.skipped).toBe(40);
     expect(rest.skipped).toBe(written.length);
   });
+
+  it('listens to the host\'s signal once per run, however many requests are in flight (no MaxListenersExceededWarning)', async () => {
+    await seed('listeners/', 24);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    const controller = new AbortController();
+    const { signal } = controller;
+    // Counts the listeners the run keeps on the host's signal at once.
+    let listening = 0;
+    let most = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      most = Math.max(most, ++listening);
+      add(...args);
+    }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listening--;
+      remove(...args);
+    }) as typeof remove;
+    try {
+      const out = await run({ prefix: 'listeners/', sizes: ['16x', '24x'], destinationKey: 'listeners-out/{name}-{size}.{ext}', concurrency: 8 }, { signal });
+      expect(out).toMatchObject({ processed: 24, written: 48 });
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+    expect(most).toBe(1);
+    expect(listening).toBe(0);
+  });
 });
 
 describe('input', () => {

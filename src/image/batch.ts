@@ -109,7 +109,7 @@ export async function resizeSource(ctx: RunContext, sharp: SharpFactory, source:
     const warn = (message: string) => ctx.logger?.warn(message, { key: source.key });
     const rendered = await abortable(
       plan.cpu(() => render(sharp, data, image, output.size.box, options, { maxInputPixels: limits.maxInputPixels, warn })),
-      ctx.signal,
+      ctx.abort,
     );
     await writeImage(ctx, output.key, rendered, { sourceEtag: current.etag, fingerprint: output.fingerprint, cacheControl: plan.cacheControl });
     written++;
