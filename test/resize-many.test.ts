@@ -48,12 +48,15 @@ describe('a bulk run', () => {
     await putObject(client, s3.bucket, 'bulk/notes.txt', 'not an image', 'text/plain');
     const events: Progress[] = [];
     const first = await run({ prefix: 'bulk/', sizes, destinationKey, fit: 'cover' }, { progress: (p: Progress) => events.push(p) });
-    expect(first).toEqual({ processed: 52, skipped: 0, failed: 0, written: 104, ignored: 1, failures: [], isTruncated: false });
-    expect(events).toHaveLength(52);
-    expect(events.at(-1)).toEqual({ done: 52, total: 52, message: '52 resized, 0 up to date, 0 failed' });
-
     const thumbs = await keysUnder('bulk/thumbs/');
     expect(thumbs).toHaveLength(104);
+    // The keys written come back for a later step, in key order.
+    expect(first).toEqual({ processed: 52, skipped: 0, failed: 0, written: 104, writtenKeys: thumbs, writtenKeysOmitted: 0, ignored: 1, failures: [], isTruncated: false });
+    expect(first.writtenKeys.slice(0, 2)).toEqual(['bulk/thumbs/img-000-32x32.jpg', 'bulk/thumbs/img-000-40x.jpg']);
+    expect(events).toHaveLength(52);
+    // Progress counts the outputs as well as the sources.
+    expect(events.at(-1)).toEqual({ done: 52, total: 52, message: '52 resized (104 outputs written), 0 up to date, 0 failed' });
+
     const small = await getObject(client, s3.bucket, 'bulk/thumbs/img-007-32x32.jpg');
     expect([small.meta.width, small.meta.height]).toEqual([32, 32]);
     const wide = await getObject(client, s3.bucket, 'bulk/thumbs/img-007-40x.jpg');
@@ -61,8 +64,21 @@ describe('a bulk run', () => {
 
     const rerun = await run({ prefix: 'bulk/', sizes, destinationKey, fit: 'cover' });
     // The 104 outputs and the text file were listed and left alone.
-    expect(rerun).toEqual({ processed: 0, skipped: 52, failed: 0, written: 0, ignored: 105, failures: [], isTruncated: false });
+    expect(rerun).toEqual({ processed: 0, skipped: 52, failed: 0, written: 0, writtenKeys: [], writtenKeysOmitted: 0, ignored: 105, failures: [], isTruncated: false });
     expect(await keysUnder('bulk/thumbs/')).toHaveLength(104);
+  });
+
+  it('lists the first 1,000 keys written and counts the rest', async () => {
+    await seed('many/', 51);
+    const twenty = Array.from({ length: 20 }, (_, i) => `${i + 8}x`);
+    const out = await run({ prefix: 'many/', sizes: twenty, destinationKey: 'many-out/{name}-{size}.{ext}', concurrency: 4 });
+    expect(out).toMatchObject({ processed: 51, written: 1020, writtenKeysOmitted: 20 });
+    expect(out.writtenKeys).toHaveLength(1000);
+    expect(out.writtenKeys).toEqual([...out.writtenKeys].sort());
+    expect(new Set(out.writtenKeys).size).toBe(1000);
+    const stored = new Set(await keysUnder('many-out/'));
+    expect(stored.size).toBe(1020);
+    for (const key of out.writtenKeys) expect(stored.has(key), key).toBe(true);
   });
 
   it('redoes only what a changed source or changed options made stale', async () => {
