@@ -43,7 +43,7 @@ export type PutInput = {
     [k: string]: unknown | undefined;
   };
   /**
-   * The object's MIME type. Leave empty to detect it from the key's extension, then from the file, else application/octet-stream; text gets "; charset=utf-8".
+   * The object's MIME type. Leave empty to detect it from the key's extension, or the file's own type when the extension says nothing more specific.
    */
   contentType?: string;
   /**
