@@ -50,10 +50,10 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the CLI with its own home; `onStart` gets the child, e.g. to press Ctrl-C. */
-function cli(home: string, args: string[], options: { env?: NodeJS.ProcessEnv; onSpawn?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
+/** Runs the CLI with its own home (`--home`; none given when null); `onSpawn` gets the child, e.g. to press Ctrl-C. */
+function cli(home: string | null, args: string[], options: { env?: NodeJS.ProcessEnv; onSpawn?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(S3_CONNECTOR_|AWS_)/.test(name)));
-  const child = spawn(process.execPath, [cliPath, '--connector', PACKAGE_DIR, '--home', home, ...args], {
+  const child = spawn(process.execPath, [cliPath, '--connector', PACKAGE_DIR, ...(home === null ? [] : ['--home', home]), ...args], {
     env: { ...env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -159,6 +159,20 @@ describe('s3-connector run', () => {
     const [bucket, network] = await Promise.all([cli(noBucket, ['connections', 'test', 'Emulator']), cli(closed, ['connections', 'test', 'Emulator'])]);
     expect(bucket).toMatchObject({ code: EXIT_CODES.BucketNotFound, stdout: expect.stringContaining('✖ BucketNotFound:') });
     expect(network).toMatchObject({ code: EXIT_CODES.Network, stdout: expect.stringContaining('✖ Network:') });
+  });
+
+  it('names a home folder it cannot use, with the setup exit code', async () => {
+    const file = path.join(tempDir(), 'a-file');
+    writeFileSync(file, 'not a folder');
+    const home = path.join(file, 'home');
+    const [fromFlag, fromEnv] = await Promise.all([
+      cli(home, ['connections', 'list']),
+      cli(null, ['connections', 'list'], { env: { S3_CONNECTOR_HOME: home } }),
+    ]);
+    for (const result of [fromFlag, fromEnv]) {
+      expect(result.code).toBe(EXIT_CODES.Setup);
+      expect(result.stderr).toBe(`s3-connector: Cannot use ${home} as the host's home folder: ${file} is a file, not a folder. Set S3_CONNECTOR_HOME or --home to a folder you can write to.\n`);
+    }
   });
 
   it('refuses a connector package that breaks the contract with the setup exit code', async () => {
