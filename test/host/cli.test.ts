@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressView } from '../../src/host/cli/progress.js';
 import { promptConnection } from '../../src/host/cli/prompt.js';
@@ -131,6 +132,31 @@ describe('s3-connector run', () => {
     const result = await cli(home, ['run', 'head', '--connection', 'Emulator', '--input', '{"key":"notes/hello.txt"}', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ key: 'notes/hello.txt', size: 5, contentType: 'text/plain' });
+  });
+
+  it('prints nothing on stderr for a successful bulk resize: no SDK notice, no listener warning', async () => {
+    const home = await homeWith();
+    const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c2410c' } }).jpeg().toBuffer();
+    const client = rawClient(s3.endpoint);
+    for (let i = 0; i < 12; i++) {
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `quiet/img-${i}.jpg`, Body: image, ContentType: 'image/jpeg' }));
+    }
+    const input = { prefix: 'quiet/', sizes: ['16x', '24x'], destinationKey: 'quiet-out/{name}-{size}.{ext}', concurrency: 8 };
+    const result = await cli(home, ['run', 'resizeMany', '--connection', 'Emulator', '--input', JSON.stringify(input)]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ processed: 12, written: 24 });
+    expect(result.stderr).toBe('');
+  });
+
+  it('says once, in --version, what the AWS SDK announces about Node.js versions', async () => {
+    const result = await cli(null, ['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      expect(result.stderr).toContain(`Node.js ${process.versions.node} is supported. The AWS SDK for JavaScript that this package uses announces that its releases after the first week of January 2027 will need Node.js 22 or later`);
+    } else {
+      expect(result.stderr).toBe('');
+    }
   });
 
   it('exits with one stable code per error code, and the error as JSON with --json', async () => {

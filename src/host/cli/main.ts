@@ -16,6 +16,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (flags.version) {
       const { version } = JSON.parse(readFileSync(path.join(ownPackage ?? '.', 'package.json'), 'utf8')) as { version: string };
       io.stdout.write(`${version}\n`);
+      const notice = nodeSupportNotice(process.versions.node);
+      if (notice) io.stderr.write(`${notice}\n`);
       return EXIT_CODES.ok;
     }
     const connectorDir = flags.connector ? path.resolve(flags.connector) : ownPackage;
@@ -42,6 +44,19 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     return report(error, asJson, io);
   }
+}
+
+/**
+ * The AWS SDK for JavaScript v3 announces that its releases after the first week of January 2027
+ * need Node.js 22 (its NodeVersionSupportWarning, https://a.co/c895JFp). Said once here and in the
+ * README instead of on every command.
+ */
+const SDK_NODE_MAJOR = 22;
+
+export function nodeSupportNotice(nodeVersion: string): string | undefined {
+  const major = Number(nodeVersion.split('.')[0]);
+  if (major >= SDK_NODE_MAJOR) return undefined;
+  return `Node.js ${nodeVersion} is supported. The AWS SDK for JavaScript that this package uses announces that its releases after the first week of January 2027 will need Node.js ${SDK_NODE_MAJOR} or later (https://a.co/c895JFp): upgrade Node.js before then. The CLI does not repeat the SDK's warning on every command.`;
 }
 
 /** Prints a failure (to stdout as JSON with --json, else to stderr) and returns its exit code. */
