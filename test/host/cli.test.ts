@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCancel } from '../../src/host/cli/commands.js';
 import { progressView } from '../../src/host/cli/progress.js';
 import { promptConnection } from '../../src/host/cli/prompt.js';
 import { loadConnector } from '../../src/host/core/connector.js';
@@ -17,6 +18,7 @@ import { EXIT_CODES } from '../../src/host/core/errors.js';
 import { ConnectionStore } from '../../src/host/core/store.js';
 import { useEmulator } from '../helpers/emulator.js';
 import { rawClient } from '../helpers/seed.js';
+import { screen } from '../helpers/terminal.js';
 import { PACKAGE_DIR, REPO_DIR, useTempDirs } from './core/fixture.js';
 
 const s3 = useEmulator();
@@ -283,6 +285,33 @@ describe('progress', () => {
     view.update({ done: 3, total: 12, message: 'photos/alps.jpg' });
     view.stop();
     expect(text()).toMatch(/25% 3\/12 photos\/alps\.jpg/);
+  });
+
+  it('writes the Ctrl-C notice and log lines above the bar, where they stay once the bar is cleared', async () => {
+    const { out, text } = stream(true);
+    const view = progressView(out);
+    view.update({ done: 3, total: 12, message: 'photos/alps.jpg' });
+    view.log('[warn] resizeMany: photos/broken.jpg is not an image');
+    const run = withCancel(async (signal) => {
+      view.update({ done: 4, total: 12, message: 'photos/desert.jpg' });
+      process.emit('SIGINT');
+      expect(signal.aborted).toBe(true);
+      // The run winds down: its last reports still arrive.
+      view.update({ done: 5, total: 12, message: 'photos/night.jpg' });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      throw signal.reason;
+    }, view.log);
+    await expect(run).rejects.toThrow('Cancelled with Ctrl-C');
+    view.stop();
+    out.write('✖ Aborted: The run was cancelled.\n');
+    out.write('$ echo EXIT=$?\nEXIT=130\n');
+    expect(screen(text()).filter(Boolean)).toEqual([
+      '[warn] resizeMany: photos/broken.jpg is not an image',
+      'Cancelling… (press Ctrl-C again to quit at once)',
+      '✖ Aborted: The run was cancelled.',
+      '$ echo EXIT=$?',
+      'EXIT=130',
+    ]);
   });
 
   it('stays silent when stderr is not a terminal (pipes, CI logs)', () => {

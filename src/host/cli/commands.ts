@@ -34,6 +34,8 @@ function open(cli: Cli): Promise<Host> {
   return openHost({ connectorDir: cli.connectorDir, home: cli.home, env: cli.io.env, lazyEntry: true });
 }
 
+const stderrLine = (cli: Cli) => (line: string) => write(cli.io.stderr, line);
+
 /** Log lines on stderr: warnings and errors always, debug and info with --verbose. */
 function logSink(cli: Cli, view?: ProgressView) {
   return (level: LogLevel, msg: string, data?: unknown) => {
@@ -130,7 +132,7 @@ async function add(cli: Cli): Promise<number> {
     values = await promptConnection(host.connector, io);
     if (cli.flags.name !== undefined) values.name = cli.flags.name;
     write(cli.io.stderr, '\nTesting the connection…');
-    const result = await withCancel(cli, (signal) => host.test({ values: values! }, { signal, log: logSink(cli) }));
+    const result = await withCancel((signal) => host.test({ values: values! }, { signal, log: logSink(cli) }), stderrLine(cli));
     write(cli.io.stderr, describeTest(result));
     if (!result.ok && !(await confirm(io, 'Save it anyway?'))) {
       write(cli.io.stderr, 'Not saved.');
@@ -147,7 +149,7 @@ async function add(cli: Cli): Promise<number> {
 
 async function test(cli: Cli, ref: string): Promise<number> {
   const host = await open(cli);
-  const result = await withCancel(cli, (signal) => host.test(ref, { signal, log: logSink(cli) }));
+  const result = await withCancel((signal) => host.test(ref, { signal, log: logSink(cli) }), stderrLine(cli));
   write(cli.io.stdout, cli.flags.json ? json(result) : describeTest(result));
   return result.ok ? 0 : exitCodeFor(result.code);
 }
@@ -171,8 +173,9 @@ export async function runCommand(cli: Cli, [actionId, ...rest]: string[]): Promi
   const input = cli.flags.input === undefined ? {} : await jsonArgument('input', cli.flags.input, cli.io.stdin);
   const view = progressView(cli.io.stderr);
   try {
-    const output = await withCancel(cli, (signal) =>
-      host.run(actionId, connection, input, { signal, log: logSink(cli, view), progress: throttleProgress((p) => view.update(p)) }),
+    const output = await withCancel(
+      (signal) => host.run(actionId, connection, input, { signal, log: logSink(cli, view), progress: throttleProgress((p) => view.update(p)) }),
+      view.log,
     );
     view.stop();
     write(cli.io.stdout, json(output));
@@ -182,9 +185,13 @@ export async function runCommand(cli: Cli, [actionId, ...rest]: string[]): Promi
   }
 }
 
-/** Runs `work` with a signal that Ctrl-C aborts; the connector then fails with Aborted and cleans up. */
-async function withCancel<T>(cli: Cli, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const cancel = cancelOnSigint(() => write(cli.io.stderr, '\nCancelling… (press Ctrl-C again to quit at once)'));
+/**
+ * Runs `work` with a signal that Ctrl-C aborts; the connector then fails with Aborted and cleans up.
+ * `say` writes the notice: through the progress view while a bar is drawn, so the bar does not
+ * overwrite it.
+ */
+export async function withCancel<T>(work: (signal: AbortSignal) => Promise<T>, say: (line: string) => void): Promise<T> {
+  const cancel = cancelOnSigint(() => say('Cancelling… (press Ctrl-C again to quit at once)'));
   try {
     return await work(cancel.signal);
   } finally {
