@@ -127,6 +127,47 @@ describe('s3-connector connections', () => {
   });
 });
 
+describe('help', () => {
+  it('prints an action\'s fields from its schema: name, type, default, one line of description, an example', async () => {
+    const [help, actions] = await Promise.all([cli(tempDir(), ['run', 'resize', '--help']), cli(tempDir(), ['actions', 'resize'])]);
+    expect(help.code).toBe(0);
+    expect(actions.stdout).toBe(help.stdout);
+    const lines = help.stdout.split('\n');
+    expect(lines[0]).toBe('resize: Resize image (Images)');
+    expect(help.stdout).toContain(`Usage: s3-connector run resize --connection <name> --input '{"key":"photos/dog.jpg"}'`);
+    const field = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(`  ${name}  (`))).slice(0, 2);
+    expect(field('key')).toEqual(['  key  (string; required)', '      The source image\'s key, relative to the connection\'s base path. Example: "photos/dog.jpg"']);
+    expect(field('fit')[0]).toBe('  fit  (one of inside, cover, contain, fill, outside; default "inside")');
+    expect(field('width')[0]).toBe('  width  (integer 1–16383)');
+    // Advanced fields come last, under their own heading; every description is one line.
+    expect(lines.indexOf('Advanced fields:')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('  quality  (')));
+    for (const line of lines.filter((l) => l.startsWith('      '))) expect(line.length, line).toBeLessThan(220);
+  });
+
+  it('tells how to give a file field a local path', async () => {
+    const help = await cli(tempDir(), ['actions', 'put']);
+    expect(help.stdout).toContain('  file  (file; a local file: --file file=<path>)');
+  });
+
+  it('answers an unknown or incomplete option in its own words, with the close match', async () => {
+    const [typo, unknown, missing, valued] = await Promise.all([
+      cli(tempDir(), ['run', 'list', '--conection', 'Demo']),
+      cli(tempDir(), ['run', 'list', '--bogus']),
+      cli(tempDir(), ['run', 'list', '--connection', 'Demo', '--input']),
+      cli(tempDir(), ['actions', '--json=yes']),
+    ]);
+    for (const result of [typo, unknown, missing, valued]) {
+      expect(result.code).toBe(EXIT_CODES.Usage);
+      expect(result.stderr).not.toContain("place it at the end of the command after '--'");
+    }
+    expect(typo.stderr).toMatch(/^s3-connector: Unknown option --conection: did you mean --connection\? `run` takes --connection, --input, --file, /);
+    expect(unknown.stderr).toContain('Unknown option --bogus. `run` takes --connection, --input, --file,');
+    expect(unknown.stderr).toContain('Run `s3-connector run --help` for usage.');
+    expect(missing.stderr).toContain(`--input needs a value, e.g. --input '{"key":"photos/dog.jpg"}'.`);
+    expect(valued.stderr).toContain('--json takes no value: write --json alone.');
+  });
+});
+
 describe('s3-connector run', () => {
   it('prints the action output as JSON', async () => {
     const home = await homeWith();

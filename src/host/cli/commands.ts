@@ -5,6 +5,7 @@ import { exitCodeFor, HostError } from '../core/errors.js';
 import type { LogLevel } from '../core/logger.js';
 import { openHost, cancelOnSigint, throttleProgress, type Host } from '../core/run.js';
 import { BIN, usageError, type Flags } from './args.js';
+import { actionHelp } from './help.js';
 import { jsonArgument, jsonObjectArgument } from './input.js';
 import { progressView, type ProgressView } from './progress.js';
 import { confirm, promptConnection } from './prompt.js';
@@ -46,8 +47,13 @@ function logSink(cli: Cli, view?: ProgressView) {
   };
 }
 
-export async function actionsCommand(cli: Cli): Promise<number> {
+export async function actionsCommand(cli: Cli, actionId?: string): Promise<number> {
   const connector = await loadConnector(cli.connectorDir, { lazyEntry: true });
+  if (actionId !== undefined) {
+    const action = connector.action(actionId);
+    write(cli.io.stdout, cli.flags.json ? json(action) : actionHelp(action));
+    return 0;
+  }
   const list = connector.actions.map(({ id, name, description, group }) => ({ id, name, description, ...(group ? { group } : {}) }));
   if (cli.flags.json) {
     write(cli.io.stdout, json(list));
@@ -61,7 +67,7 @@ export async function actionsCommand(cli: Cli): Promise<number> {
     lines.push('', group);
     for (const a of actions) lines.push(`  ${a.id.padEnd(width)}  ${a.name}: ${a.description}`);
   }
-  lines.push('', `Run one with: ${BIN} run <action> --connection <name> --input '{...}'`);
+  lines.push('', `Show an action's fields: ${BIN} actions <action>`, `Run one with: ${BIN} run <action> --connection <name> --input '{...}'`);
   write(cli.io.stdout, lines.join('\n'));
   return 0;
 }

@@ -23,15 +23,17 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const connectorDir = flags.connector ? path.resolve(flags.connector) : ownPackage;
     if (!connectorDir) throw new HostError('Setup', 'No connector.json found above this CLI: pass --connector <dir>.');
     const [name, ...rest] = command;
+    const cli: Cli = { flags, io, connectorDir, home: flags.home ? path.resolve(flags.home) : defaultHome(io.env) };
+    // `run <action> --help` is the action's own help, like `actions <action>`.
+    if (flags.help && name === 'run' && rest.length === 1) return await actionsCommand(cli, rest[0]);
     if (flags.help || !name) {
       (name || flags.help ? io.stdout : io.stderr).write(`${USAGE}\n`);
       return flags.help ? EXIT_CODES.ok : EXIT_CODES.Usage;
     }
-    const cli: Cli = { flags, io, connectorDir, home: flags.home ? path.resolve(flags.home) : defaultHome(io.env) };
     switch (name) {
       case 'actions':
-        if (rest.length > 0) throw usageError('`actions` takes no arguments.');
-        return await actionsCommand(cli);
+        if (rest.length > 1) throw usageError('`actions` takes at most one action id, e.g. `actions resize`.');
+        return await actionsCommand(cli, rest[0]);
       case 'connections':
         return await connectionsCommand(cli, rest);
       case 'run':

@@ -38,6 +38,8 @@ export interface LoadedConnector {
   /** The manifest's label template filled from the connection; it never names a secret (checked at load). */
   label(values: Record<string, unknown>): string;
   actions: ActionInfo[];
+  /** The action with this id; a usage error listing the actions otherwise. */
+  action(id: string): ActionInfo;
   /** Human messages, empty when valid. */
   validateConnection(values: unknown): string[];
   /** The same problems with the JSON Pointer of each field, for forms and prompts. */
@@ -166,6 +168,11 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
     connectionSchema,
     secretFields,
     actions,
+    action(id) {
+      const found = actions.find((a) => a.id === id);
+      if (!found) throw unknownAction(id, actions);
+      return found;
+    },
     label: (values) =>
       manifest.connection.label.replace(PLACEHOLDER, (_, field: string) => {
         const value = values[field];
