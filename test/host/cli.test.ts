@@ -3,7 +3,8 @@
  * exit code, stdout and stderr a script or a person sees.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -200,6 +201,45 @@ describe('s3-connector run', () => {
     } else {
       expect(result.stderr).toBe('');
     }
+  });
+
+  it('uploads a local file given by path, and downloads to a file whose path it prints', async () => {
+    const home = await homeWith();
+    const dir = tempDir();
+    const logo = path.join(dir, 'logo.svg');
+    writeFileSync(logo, '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    const noise = path.join(dir, 'noise.bin');
+    const bytes = randomBytes(300_000);
+    writeFileSync(noise, bytes);
+
+    const [flag, inline] = await Promise.all([
+      cli(home, ['run', 'put', '--connection', 'Emulator', '--input', '{"key":"up/logo.svg"}', '--file', logo]),
+      cli(home, ['run', 'put', '--connection', 'Emulator', '--input', JSON.stringify({ key: 'up/noise.bin', file: `@${noise}` })]),
+    ]);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(JSON.parse(flag.stdout)).toMatchObject({ key: 'up/logo.svg', size: 41, contentType: 'image/svg+xml' });
+    expect(inline.code, inline.stderr).toBe(0);
+    expect(JSON.parse(inline.stdout)).toMatchObject({ key: 'up/noise.bin', size: bytes.length, contentType: 'application/octet-stream' });
+
+    const got = await cli(home, ['run', 'get', '--connection', 'Emulator', '--input', '{"key":"up/noise.bin","as":"file"}']);
+    expect(got.code, got.stderr).toBe(0);
+    const { file } = JSON.parse(got.stdout) as { file: { name: string; path: string } };
+    expect(file).toMatchObject({ name: 'noise.bin', path: expect.stringMatching(new RegExp(`^${home}/files/[0-9a-f-]+\\.bin$`)) });
+    expect(readFileSync(file.path).equals(bytes)).toBe(true);
+  });
+
+  it('says how to pass a local file when given a path where a file reference goes', async () => {
+    const home = await homeWith();
+    const [asRef, asString] = await Promise.all([
+      cli(home, ['run', 'put', '--connection', 'Emulator', '--input', '{"key":"up/logo.svg","file":{"id":"/tmp/logo.svg","name":"logo.svg"}}']),
+      cli(home, ['run', 'put', '--connection', 'Emulator', '--input', '{"key":"up/logo.svg","file":"/tmp/logo.svg"}']),
+      ]);
+    expect(asRef.code).toBe(EXIT_CODES.InvalidInput);
+    expect(asRef.stderr).toContain('"/tmp/logo.svg" is not the id of a file in this host\'s file store. To upload a local file, give its path: --file <path>, or "file": "@<path>" in --input.');
+    expect(asRef.stderr).not.toContain('..');
+    expect(asString.code).toBe(EXIT_CODES.InvalidInput);
+    const missing = await cli(home, ['run', 'put', '--connection', 'Emulator', '--input', '{"key":"a"}', '--file', '/nonexistent/logo.svg']);
+    expect(missing).toMatchObject({ code: EXIT_CODES.Usage, stderr: 's3-connector: Cannot read the file /nonexistent/logo.svg: there is no such file.\n' });
   });
 
   it('exits with one stable code per error code, and the error as JSON with --json', async () => {

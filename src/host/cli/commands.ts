@@ -5,6 +5,7 @@ import { exitCodeFor, HostError } from '../core/errors.js';
 import type { LogLevel } from '../core/logger.js';
 import { openHost, cancelOnSigint, throttleProgress, type Host } from '../core/run.js';
 import { BIN, usageError, type Flags } from './args.js';
+import { FILE_HINT, withLocalFiles, withPaths } from './files.js';
 import { actionHelp } from './help.js';
 import { jsonArgument, jsonObjectArgument } from './input.js';
 import { progressView, type ProgressView } from './progress.js';
@@ -32,7 +33,7 @@ function write(stream: NodeJS.WritableStream, text: string): void {
 
 /** The entry is imported on the first hook call: listing and saving start without loading the SDKs. */
 function open(cli: Cli): Promise<Host> {
-  return openHost({ connectorDir: cli.connectorDir, home: cli.home, env: cli.io.env, lazyEntry: true });
+  return openHost({ connectorDir: cli.connectorDir, home: cli.home, env: cli.io.env, lazyEntry: true, filesHint: FILE_HINT });
 }
 
 const stderrLine = (cli: Cli) => (line: string) => write(cli.io.stderr, line);
@@ -175,8 +176,10 @@ export async function runCommand(cli: Cli, [actionId, ...rest]: string[]): Promi
   if (!actionId || rest.length > 0) throw usageError('`run` takes one action id, e.g. `run list --connection <name>`.');
   if (!cli.flags.connection) throw usageError('`run` needs --connection <name|id>: see `connections list`.');
   const host = await open(cli);
+  const action = host.connector.action(actionId);
   const connection = cli.flags.connection;
-  const input = cli.flags.input === undefined ? {} : await jsonArgument('input', cli.flags.input, cli.io.stdin);
+  const given = cli.flags.input === undefined ? {} : await jsonArgument('input', cli.flags.input, cli.io.stdin);
+  const input = await withLocalFiles(action, given, cli.flags.file ?? [], host.files);
   const view = progressView(cli.io.stderr);
   try {
     const output = await withCancel(
@@ -184,7 +187,7 @@ export async function runCommand(cli: Cli, [actionId, ...rest]: string[]): Promi
       view.log,
     );
     view.stop();
-    write(cli.io.stdout, json(output));
+    write(cli.io.stdout, json(withPaths(output, host.files)));
     return 0;
   } finally {
     view.stop();

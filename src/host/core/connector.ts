@@ -19,6 +19,9 @@ import { checker, createAjv, type FieldError, type JsonSchema } from './schema.j
 
 export type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, TestResult, Manifest };
 
+/** What a field named in a manifest entry's `suggest` map suggests (contract 1.2, section 6). */
+export type SuggestKind = NonNullable<NonNullable<Manifest['actions'][number]['suggest']>[string]>;
+
 export interface ActionInfo {
   id: string;
   name: string;
@@ -26,6 +29,22 @@ export interface ActionInfo {
   group?: string;
   inputSchema: JsonSchema;
   outputSchema: JsonSchema;
+  /** Fields (JSON Pointers) whose choices come from the connector's suggest hook, and their kind. */
+  suggest?: Record<string, SuggestKind>;
+}
+
+/** The suggest hook's request and answer (contract 1.2, section 6). */
+export interface SuggestRequest {
+  action: string;
+  field: string;
+  input?: unknown;
+  query?: string;
+  cursor?: string;
+}
+
+export interface SuggestResult {
+  options: { value: string; label: string; description?: string }[];
+  cursor?: string;
 }
 
 export interface LoadedConnector {
@@ -48,6 +67,8 @@ export interface LoadedConnector {
   validateInput(actionId: string, input: unknown): string[];
   testConnection(values: unknown, ctx?: TestContext): Promise<TestResult>;
   runAction(id: string, input: unknown, ctx: ActionContext): Promise<unknown>;
+  /** Choices for a field named in `suggest`; a usage error for any other field. */
+  suggest(request: SuggestRequest, ctx: ActionContext): Promise<SuggestResult>;
 }
 
 type Hook = (...args: unknown[]) => Promise<unknown>;
@@ -149,6 +170,7 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
       ...(action.group === undefined ? {} : { group: action.group }),
       inputSchema,
       outputSchema,
+      ...(action.suggest === undefined ? {} : { suggest: action.suggest as Record<string, SuggestKind> }),
     });
   }
 
@@ -158,7 +180,7 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
   // The entry (and the SDKs it pulls in) is imported once; eagerly by default, so a package that
   // does not export what its manifest names fails at load.
   let entry: Promise<Hooks> | undefined;
-  const hooks = () => (entry ??= importEntry(dir, manifest));
+  const hooks = () => (entry ??= importEntry(dir, manifest, actions.some((a) => a.suggest !== undefined)));
   if (!options.lazyEntry) await hooks();
 
   return {
@@ -191,16 +213,22 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
       if (!seen.has(id) || !handler) throw unknownAction(id, actions);
       return handler(input, ctx);
     },
+    async suggest(request, ctx) {
+      const kinds = actions.find((a) => a.id === request.action)?.suggest ?? {};
+      if (!kinds[request.field]) throw new HostError('Usage', `"${request.action}" suggests nothing for ${request.field}.`);
+      return (await hooks()).suggest!(request, ctx) as Promise<SuggestResult>;
+    },
   };
 }
 
 interface Hooks {
   test: Hook;
   actions: Record<string, Hook>;
+  suggest?: Hook;
 }
 
-/** Imports the entry module and checks it exports the test hook and a handler for every action. */
-async function importEntry(dir: string, manifest: Manifest): Promise<Hooks> {
+/** Imports the entry module and checks it exports the test hook, a handler for every action, and suggest when used. */
+async function importEntry(dir: string, manifest: Manifest, needsSuggest: boolean): Promise<Hooks> {
   let entry: Record<string, unknown>;
   try {
     entry = (await import(pathToFileURL(inside(dir, manifest.entry)).href)) as Record<string, unknown>;
@@ -217,7 +245,10 @@ async function importEntry(dir: string, manifest: Manifest): Promise<Hooks> {
   if (missing.length > 0) {
     throw invalid(dir, `the entry module "${manifest.entry}" exports no handler in \`actions\` for ${missing.map((id) => `"${id}"`).join(', ')}. Rebuild the package, or remove the action from connector.json.`);
   }
-  return { test: test as Hook, actions: handlers as Record<string, Hook> };
+  if (needsSuggest && typeof entry.suggest !== 'function') {
+    throw invalid(dir, `the entry module "${manifest.entry}" does not export \`suggest\`, which the \`suggest\` maps of connector.json need. Rebuild the package, or remove the maps.`);
+  }
+  return { test: test as Hook, actions: handlers as Record<string, Hook>, ...(needsSuggest ? { suggest: entry.suggest as Hook } : {}) };
 }
 
 function unknownAction(id: string, actions: ActionInfo[]): HostError {
