@@ -26,6 +26,7 @@ let demo: Demo;
 let browser: BrowserContext;
 let page: Page;
 let userData: string;
+let home: string;
 let s3: S3Client;
 const pageErrors: string[] = [];
 
@@ -48,7 +49,8 @@ async function screenshot(name: string) {
 
 describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser', () => {
   beforeAll(async () => {
-    demo = await startDemo({ log: () => {} });
+    home = await mkdtemp(path.join(tmpdir(), 'playground-home-'));
+    demo = await startDemo({ home, env: {}, log: () => {} });
     s3 = new S3Client({ region: 'us-east-1', endpoint: demo.endpoint, forcePathStyle: true, credentials: { ...EMULATOR_CREDENTIALS } });
     userData = await mkdtemp(path.join(tmpdir(), 'playground-chromium-'));
     browser = await chromium.launchPersistentContext(userData, {
@@ -81,6 +83,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser
     await demo?.close();
     s3?.destroy();
     if (userData) await rm(userData, { recursive: true, force: true });
+    if (home) await rm(home, { recursive: true, force: true });
   });
 
   it('1. picks an action from the grouped, searchable list', async () => {

@@ -291,6 +291,87 @@ describe('s3-connector run', () => {
   });
 });
 
+describe('one home for start and the CLI', () => {
+  /** `start` in its own process, resolved once it prints its summary; stopped with Ctrl-C. */
+  async function start(env: NodeJS.ProcessEnv) {
+    let child: ReturnType<typeof spawn> | undefined;
+    const ready = new Promise<{ url: string; endpoint: string; home: string; connection: string; accessKeyId: string; secretAccessKey: string }>((resolve, reject) => {
+      const exited = cli(null, ['start', '--json'], {
+        env,
+        onSpawn: (spawned) => {
+          child = spawned;
+          let out = '';
+          spawned.stdout!.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            try {
+              resolve(JSON.parse(out));
+            } catch {
+              // not whole yet
+            }
+          });
+        },
+      });
+      void exited.then((result) => reject(new Error(`start exited early: ${result.stderr}`)));
+    });
+    const summary = await ready;
+    return { ...summary, stop: () => new Promise<void>((resolve) => {
+      child!.once('close', () => resolve());
+      child!.kill('SIGINT');
+    }) };
+  }
+
+  it('saves the demo connection where the CLI finds it, keeps what the user saves, and refreshes the emulator\'s port on each start', async () => {
+    const home = path.join(tempDir(), 'home');
+    const env = { S3_CONNECTOR_HOME: home };
+    const first = await start(env);
+    let second: Awaited<ReturnType<typeof start>> | undefined;
+    try {
+      // The emulator's test keys, printed so they can be used elsewhere.
+      expect(first).toMatchObject({ home, connection: 'Demo bucket (embedded emulator)', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
+      const listed = await cli(null, ['connections', 'list'], { env });
+      expect(listed.stdout).toContain('Demo bucket (embedded emulator) (demo-images, us-east-1)');
+      const run = await cli(null, ['run', 'list', '--connection', 'Demo bucket (embedded emulator)', '--input', '{"prefix":"photos/"}'], { env });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).objects).toHaveLength(5);
+      // The user saves a connection of their own while the demo runs.
+      const added = await cli(null, ['connections', 'add', '--values', JSON.stringify(s3.connection({ name: 'Mine' }))], { env });
+      expect(added.code, added.stderr).toBe(0);
+    } finally {
+      await first.stop();
+    }
+    try {
+      second = await start(env);
+      expect(second.endpoint).not.toBe(first.endpoint);
+      const listed = await cli(null, ['connections', 'list', '--json'], { env });
+      const saved = JSON.parse(listed.stdout) as { name: string; values: { endpoint: string } }[];
+      expect(saved.map((c) => c.name).sort()).toEqual(['Demo bucket (embedded emulator)', 'Mine']);
+      expect(saved.find((c) => c.name.startsWith('Demo'))!.values.endpoint).toBe(second.endpoint);
+      expect((await cli(null, ['connections', 'test', 'Demo bucket (embedded emulator)'], { env })).code).toBe(0);
+    } finally {
+      await second?.stop();
+    }
+  }, 60_000);
+
+  it('prints how to use the demo from another terminal, and the emulator\'s key pair', async () => {
+    const home = path.join(tempDir(), 'home');
+    let banner = '';
+    const done = cli(home, ['start'], {
+      onSpawn: (child) =>
+        child.stdout!.on('data', (chunk: Buffer) => {
+          banner += chunk.toString();
+          if (banner.includes('Press Ctrl-C to stop.')) child.kill('SIGINT');
+        }),
+    });
+    const result = await done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(banner).toMatch(/^Playground: http:\/\/127\.0\.0\.1:\d+\/\n/);
+    expect(banner).toContain('  access key ID:      AKIAIOSFODNN7EXAMPLE\n  secret access key:  wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n');
+    expect(banner).toContain(`Saved connections, their key and files: ${home} (kept).`);
+    expect(banner).toMatch(new RegExp(`connections list --home "${home}"\n`));
+    expect(banner).toContain(`run list --connection "Demo bucket (embedded emulator)" --input '{"prefix":"photos/"}' --home "${home}"`);
+  }, 60_000);
+});
+
 describe('Ctrl-C', () => {
   let server: Server;
   const sockets = new Set<Socket>();

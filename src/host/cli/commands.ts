@@ -1,8 +1,10 @@
 /** The CLI's commands. Each returns its exit code; expected failures are thrown as HostError or ConnectorError. */
+import path from 'node:path';
 import { loadConnector, type TestResult } from '../core/connector.js';
 import { connectionFromEnv } from '../core/env.js';
 import { exitCodeFor, HostError } from '../core/errors.js';
 import type { LogLevel } from '../core/logger.js';
+import { defaultHome } from '../core/paths.js';
 import { openHost, cancelOnSigint, throttleProgress, type Host } from '../core/run.js';
 import { BIN, usageError, type Flags } from './args.js';
 import { FILE_HINT, withLocalFiles, withPaths } from './files.js';
@@ -208,13 +210,46 @@ export async function withCancel<T>(work: (signal: AbortSignal) => Promise<T>, s
   }
 }
 
+type Demo = import('../demo.js').Demo;
+
 interface DemoModule {
-  startDemo(options: { aws?: boolean; home?: string; connectorDir?: string }): Promise<{ url: string; endpoint?: string; bucket: string; close(): Promise<void> }>;
+  startDemo(options: import('../demo.js').DemoOptions): Promise<Demo>;
+}
+
+/** How to use the running demo from another terminal: the same home, the emulator's test keys. */
+function startBanner(cli: Cli, demo: Demo): string {
+  // Run from the repository (npm start), the CLI is this file, not an `s3-connector` on the PATH.
+  const script = process.argv[1] ?? '';
+  const relative = path.relative(process.cwd(), script);
+  const bin = path.basename(script) === 'cli.js' ? `node ${relative.startsWith('..') ? script : relative}` : BIN;
+  // Another terminal finds this home by itself only when it is ~/.s3-connector (S3_CONNECTOR_HOME may not be set there).
+  const home = cli.home === defaultHome({}) ? '' : ` --home ${JSON.stringify(cli.home)}`;
+  const name = JSON.stringify(demo.connection.name);
+  const lines = [`Playground: ${demo.url}`, ''];
+  if (demo.endpoint && demo.emulatorKeys) {
+    lines.push(
+      `S3 emulator: ${demo.endpoint}, bucket "${demo.bucket}". Its data is temporary: it goes when this stops.`,
+      `  access key ID:      ${demo.emulatorKeys.accessKeyId}`,
+      `  secret access key:  ${demo.emulatorKeys.secretAccessKey}`,
+      "  (AWS's documentation example keys: test keys, no one's secret.)",
+      '',
+    );
+  }
+  lines.push(
+    `Saved connections, their key and files: ${demo.home} (kept). The demo connection is "${demo.connection.name}".`,
+    'From another terminal, while this runs:',
+    `  ${bin} connections list${home}`,
+    `  ${bin} run list --connection ${name} --input '{"prefix":"photos/"}'${home}`,
+    `  ${bin} run resize --connection ${name} --input '{"key":"photos/sunset.jpg","width":320}'${home}`,
+    '',
+    'Press Ctrl-C to stop.',
+  );
+  return lines.join('\n');
 }
 
 /**
  * `start [aws]`: the playground (src/host/demo.ts), with the embedded emulator or, with `aws`, the
- * AWS_* environment. Loaded only when asked for, so every other command works without it.
+ * AWS_* environment, in the CLI's own home. Loaded only when asked for, so every other command works without it.
  */
 export async function startCommand(cli: Cli, [mode, ...rest]: string[]): Promise<number> {
   if ((mode !== undefined && mode !== 'aws') || rest.length > 0) throw usageError('`start` takes nothing, or `aws` to use the AWS_* environment instead of the emulator.');
@@ -224,13 +259,9 @@ export async function startCommand(cli: Cli, [mode, ...rest]: string[]): Promise
   } catch (error) {
     throw new HostError('Setup', `The playground is not built (${(error as Error).message}). Run \`npm run build\` first.`, { cause: error });
   }
-  const running = await demo.startDemo({
-    connectorDir: cli.connectorDir,
-    ...(mode === 'aws' ? { aws: true } : {}),
-    // Without --home the demo keeps its connections in a temporary folder, apart from the user's.
-    ...(cli.flags.home === undefined ? {} : { home: cli.home }),
-  });
-  write(cli.io.stdout, cli.flags.json ? json({ url: running.url, endpoint: running.endpoint, bucket: running.bucket }) : `Playground: ${running.url}\nPress Ctrl-C to stop.`);
+  const running = await demo.startDemo({ connectorDir: cli.connectorDir, home: cli.home, env: cli.io.env, ...(mode === 'aws' ? { aws: true } : {}) });
+  const summary = { url: running.url, endpoint: running.endpoint, bucket: running.bucket, home: running.home, connection: running.connection.name, ...(running.emulatorKeys ?? {}) };
+  write(cli.io.stdout, cli.flags.json ? json(summary) : startBanner(cli, running));
   await new Promise((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
