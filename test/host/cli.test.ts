@@ -13,9 +13,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCancel } from '../../src/host/cli/commands.js';
 import { progressView } from '../../src/host/cli/progress.js';
-import { promptConnection } from '../../src/host/cli/prompt.js';
+import { promptConnection, promptInput, suggestCompleter } from '../../src/host/cli/prompt.js';
 import { loadConnector } from '../../src/host/core/connector.js';
 import { EXIT_CODES } from '../../src/host/core/errors.js';
+import { openHost } from '../../src/host/core/run.js';
 import { ConnectionStore } from '../../src/host/core/store.js';
 import { useEmulator } from '../helpers/emulator.js';
 import { rawClient } from '../helpers/seed.js';
@@ -39,10 +40,11 @@ function newestSource(dir: string): number {
 
 beforeAll(() => {
   // The shipped build when it is up to date; else a build of the CLI alone (tsup, like the package's).
-  const sources = Math.max(newestSource(path.join(REPO_DIR, 'src/host/core')), newestSource(path.join(REPO_DIR, 'src/host/cli')));
+  const sources = newestSource(path.join(REPO_DIR, 'src/host'));
   if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= sources) return;
   mkdirSync(OWN_BUILD, { recursive: true });
-  execFileSync(path.join(REPO_DIR, 'node_modules/.bin/tsup'), ['src/host/cli.ts', '--no-config', '--format', 'esm', '--platform', 'node', '--target', 'node20', '--out-dir', OWN_BUILD, '--silent'], { cwd: REPO_DIR, stdio: 'pipe' });
+  // The CLI and the demo that `start` imports beside it.
+  execFileSync(path.join(REPO_DIR, 'node_modules/.bin/tsup'), ['src/host/cli.ts', 'src/host/demo.ts', '--no-config', '--format', 'esm', '--platform', 'node', '--target', 'node20', '--out-dir', OWN_BUILD, '--silent'], { cwd: REPO_DIR, stdio: 'pipe' });
   cliPath = path.join(OWN_BUILD, 'cli.js');
 }, 60_000);
 
@@ -405,31 +407,87 @@ describe('Ctrl-C', () => {
   });
 });
 
-describe('connections add in a terminal', () => {
-  it('asks for each field in x-order, does not echo the secret, and asks again for a value the schema refuses', async () => {
-    const connector = await loadConnector(PACKAGE_DIR, { lazyEntry: true });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    // name, access key, a secret pasted with a space, (bucket left empty: required), bucket, region (default),
-    // no advanced settings, then the corrected secret.
-    const answers = ['Photos', 'AKIAIOSFODNN7EXAMPLE', 'pasted secret', '', 'photo-bucket', '', 'n', 'wJalrXUtnFEMI/K7MDENG'];
-    let transcript = '';
-    output.on('data', (chunk: Buffer) => {
-      transcript += chunk.toString();
-      // Answer each question once it is asked, as a person would.
-      if (/(: |\] )$/.test(chunk.toString())) setImmediate(() => input.write(`${answers.shift() ?? ''}\n`));
-    });
+/** Streams standing in for a terminal: answers each question as it is asked, and keeps the transcript. */
+function conversation(answers: string[]) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let transcript = '';
+  output.on('data', (chunk: Buffer) => {
+    transcript += chunk.toString();
+    // Answer each question once it is asked, as a person would.
+    if (/(: |\] )$/.test(chunk.toString())) setImmediate(() => input.write(`${answers.shift() ?? ''}\n`));
+  });
+  return { io: { input, output }, transcript: () => transcript };
+}
 
-    const values = await promptConnection(connector, { input, output });
+describe('connections add in a terminal', () => {
+  it('asks for each field in x-order with the endpoint early, checks each answer as it is given, and never echoes the secret', async () => {
+    const connector = await loadConnector(PACKAGE_DIR, { lazyEntry: true });
+    // name, no endpoint, a secret key pasted as the key ID (refused at once: AWS IDs start AKIA), the key ID,
+    // a secret with a space (refused at once), the secret, (bucket left empty: required), bucket, region (Enter:
+    // the default), no advanced settings.
+    const { io, transcript } = conversation(['Photos', '', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AKIAIOSFODNN7EXAMPLE', 'pasted secret', 'wJalrXUtnFEMI/K7MDENG', '', 'photo-bucket', '', 'n']);
+
+    const values = await promptConnection(connector, io);
 
     expect(values).toEqual({ name: 'Photos', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG', bucket: 'photo-bucket', region: 'us-east-1' });
-    const asked = [...transcript.matchAll(/^(Connection name|Access key ID|Secret access key|Bucket|Region)\b/gm)].map((m) => m[1]);
-    expect(asked).toEqual(['Connection name', 'Access key ID', 'Secret access key', 'Bucket', 'Bucket', 'Region', 'Secret access key']);
-    expect(transcript).toContain('Bucket is required.');
-    expect(transcript).toContain('✖ Expected a secret without spaces or line breaks (check for a stray space when pasting) for `connection.secretAccessKey` but received a hidden value.');
-    expect(transcript).toContain('Change advanced settings (Base path, Custom endpoint');
-    expect(transcript).not.toContain('pasted secret');
-    expect(transcript).not.toContain('wJalrXUtnFEMI');
+    const asked = [...transcript().matchAll(/^(Connection name|Custom endpoint|Access key ID|Secret access key|Bucket|Region)\b/gm)].map((m) => m[1]);
+    expect(asked).toEqual(['Connection name', 'Custom endpoint', 'Access key ID', 'Access key ID', 'Secret access key', 'Secret access key', 'Bucket', 'Bucket', 'Region']);
+    expect(transcript()).toContain('✖ Expected an AWS access key ID: 20 characters starting with AKIA or ASIA');
+    expect(transcript()).toContain('Bucket is required.');
+    expect(transcript()).toContain('✖ Expected a secret without spaces or line breaks (check for a stray space when pasting) for `connection.secretAccessKey` but received a hidden value.');
+    expect(transcript()).toMatch(/^Region \[Enter: "us-east-1"; Tab completes\]: /m);
+    // A secret pasted as the key ID is not echoed in the message that refuses it.
+    expect(transcript()).toContain('for `connection.accessKeyId` but received a value of 40 characters (not shown: it looks like a secret).');
+    expect(transcript()).toContain('Change advanced settings (Base path, Path-style URLs');
+    expect(transcript()).not.toContain('pasted secret');
+    expect(transcript()).not.toContain('wJalrXUtnFEMI');
+  });
+
+  it('says what to type, and shows the defaults a custom endpoint brings (path-style URLs, checksums)', async () => {
+    const connector = await loadConnector(PACKAGE_DIR, { lazyEntry: true });
+    // name, a MinIO endpoint, its own kind of key ID, secret, bucket, region, then the advanced settings: all Enter.
+    const { io, transcript } = conversation(['MinIO', 'http://localhost:9000', 'minioadmin', 'minio-secret', 'photos', '', 'y']);
+    const values = await promptConnection(connector, io);
+    expect(values).toMatchObject({ name: 'MinIO', endpoint: 'http://localhost:9000', accessKeyId: 'minioadmin', forcePathStyle: true, checksums: 'whenRequired' });
+    expect(transcript()).toMatch(/^Path-style URLs \(optional\) \[y\/n; Enter: y\]: /m);
+    expect(transcript()).toMatch(/^ {2}1\. Only when the operation requires them \(compatible\) {2}\(default\)$/m);
+    expect(transcript()).toMatch(/^Checksums \(optional\) \[1-2 or a value; Enter: "whenRequired"\]: /m);
+    expect(transcript()).toMatch(/^Attempts \(optional\) \[a whole number; Enter: 3\]: /m);
+  });
+});
+
+describe('run in a terminal', () => {
+  it('asks for the action\'s fields, completing a key with Tab from the bucket', async () => {
+    const client = rawClient(s3.endpoint);
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'tab/sunset.jpg', Body: 'x' }));
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'tab/notes/a.txt', Body: 'x' }));
+    const connector = await loadConnector(PACKAGE_DIR);
+    const home = await homeWith();
+    const host = await openHost({ connectorDir: PACKAGE_DIR, home });
+    const input = new PassThrough();
+    // A terminal: readline reads keys, so Tab completes.
+    const output = Object.assign(new PassThrough(), { isTTY: true, columns: 120 });
+    let screenText = '';
+    output.on('data', (chunk: Buffer) => (screenText += chunk.toString()));
+    const typed = (text: string) => new Promise<void>((resolve) => setTimeout(() => { input.write(text); resolve(); }, 50));
+    const asked = promptInput(connector, connector.action('head'), { input, output }, {
+      suggest: (field, _kind, query, so) => host.suggest('Emulator', { action: 'head', field, input: so, query }),
+      file: (file) => host.files.adopt(file),
+    });
+    await typed('tab/su');
+    await typed('\t');
+    // The completion goes to the bucket: wait for it to land on the line, then accept it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await typed('\r');
+    expect(await asked).toEqual({ key: 'tab/sunset.jpg' });
+    expect(screen(screenText).join('\n')).toContain('Key [e.g. "photos/dog.jpg"; Tab completes]: tab/sunset.jpg');
+  });
+
+  it('completes with the folders and keys under what is typed, folders first', async () => {
+    const completer = suggestCompleter(async (query) => ({ options: [{ value: `${query}2024/` }, { value: `${query}dog.jpg` }] }));
+    const result = await new Promise<[string[], string]>((resolve) => completer('photos/', (_error, value) => resolve(value)));
+    expect(result).toEqual([['photos/2024/', 'photos/dog.jpg'], 'photos/']);
   });
 });
 

@@ -11,7 +11,7 @@ import { FILE_HINT, withLocalFiles, withPaths } from './files.js';
 import { actionHelp } from './help.js';
 import { jsonArgument, jsonObjectArgument } from './input.js';
 import { progressView, type ProgressView } from './progress.js';
-import { confirm, promptConnection } from './prompt.js';
+import { confirm, promptConnection, promptInput } from './prompt.js';
 
 export interface CliIO {
   stdout: NodeJS.WriteStream;
@@ -179,8 +179,17 @@ export async function runCommand(cli: Cli, [actionId, ...rest]: string[]): Promi
   if (!cli.flags.connection) throw usageError('`run` needs --connection <name|id>: see `connections list`.');
   const host = await open(cli);
   const action = host.connector.action(actionId);
-  const connection = cli.flags.connection;
-  const given = cli.flags.input === undefined ? {} : await jsonArgument('input', cli.flags.input, cli.io.stdin);
+  // An unknown connection is refused before any question is asked.
+  const connection = host.store.resolve(cli.flags.connection).id;
+  let given: unknown;
+  if (cli.flags.input !== undefined) given = await jsonArgument('input', cli.flags.input, cli.io.stdin);
+  else if (cli.io.stdin.isTTY && !cli.flags.json) {
+    // In a terminal, the fields are asked for; key fields complete with Tab from the bucket.
+    given = await promptInput(host.connector, action, { input: cli.io.stdin, output: cli.io.stderr }, {
+      suggest: (field, _kind, query, so) => host.suggest(connection, { action: action.id, field, input: so, query }),
+      file: (file) => host.files.adopt(file),
+    });
+  } else given = {};
   const input = await withLocalFiles(action, given, cli.flags.file ?? [], host.files);
   const view = progressView(cli.io.stderr);
   try {

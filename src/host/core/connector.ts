@@ -65,6 +65,10 @@ export interface LoadedConnector {
   connectionErrors(values: unknown): FieldError[];
   /** Human messages about an action's input, empty when valid (the connector validates again). */
   validateInput(actionId: string, input: unknown): string[];
+  /** The same problems with the JSON Pointer of each field, for prompts. */
+  inputErrors(actionId: string, input: unknown): FieldError[];
+  /** Whether `value` matches a fragment of one of the connector's schemas (an `if`), for effective defaults. */
+  matches(schema: JsonSchema, value: unknown): boolean;
   testConnection(values: unknown, ctx?: TestContext): Promise<TestResult>;
   runAction(id: string, input: unknown, ctx: ActionContext): Promise<unknown>;
   /** Choices for a field named in `suggest`; a usage error for any other field. */
@@ -174,6 +178,9 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
     });
   }
 
+  const fragments = new WeakMap<JsonSchema, ValidateFunction>();
+  const fragmentAjv = createAjv({ strict: false });
+
   const iconSvg = await readText(dir, manifest.icon, 'The icon');
   if (!/<svg[\s>]/i.test(iconSvg)) throw invalid(dir, `the icon "${manifest.icon}" is not an SVG document.`);
 
@@ -206,6 +213,20 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
       const check = inputCheckers.get(actionId);
       if (!check) throw unknownAction(actionId, actions);
       return check(input).map((e) => e.message);
+    },
+    inputErrors(actionId, input) {
+      const check = inputCheckers.get(actionId);
+      if (!check) throw unknownAction(actionId, actions);
+      return check(input);
+    },
+    matches(schema, value) {
+      let validate = fragments.get(schema);
+      if (!validate) {
+        // A fragment is not strict on its own (`required` without `type`); the whole schema was, at load.
+        validate = fragmentAjv.compile({ type: 'object', ...schema });
+        fragments.set(schema, validate);
+      }
+      return validate(structuredClone(value)) === true;
     },
     testConnection: async (values, ctx = {}) => (await hooks()).test(values, ctx) as Promise<TestResult>,
     async runAction(id, input, ctx) {

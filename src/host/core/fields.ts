@@ -66,3 +66,23 @@ export function firstSentence(description: unknown): string | undefined {
 export function exampleOf(schema: JsonSchema): unknown {
   return Array.isArray(schema.examples) && schema.examples.length > 0 ? schema.examples[0] : undefined;
 }
+
+/**
+ * The default each field takes when left empty, given the values so far: the field's own `default`, or
+ * one that depends on other fields, stated as `default` in the branch of an `if`/`then`/`else` the
+ * values take (for example path-style URLs: on with a custom endpoint, off for AWS). `matches` tells
+ * whether the values match an `if` schema.
+ */
+export function effectiveDefaults(schema: JsonSchema, values: unknown, matches: (schema: JsonSchema, value: unknown) => boolean): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  for (const field of fieldsOf(schema)) if (field.schema.default !== undefined) defaults[field.name] = field.schema.default;
+  const conditions = [schema, ...(Array.isArray(schema.allOf) ? (schema.allOf as JsonSchema[]) : [])].filter((s) => isObject(s) && isObject(s.if));
+  for (const condition of conditions) {
+    const branch = matches(condition.if as JsonSchema, values ?? {}) ? condition.then : condition.else;
+    if (!isObject(branch) || !isObject(branch.properties)) continue;
+    for (const [name, property] of Object.entries(branch.properties as Record<string, unknown>)) {
+      if (isObject(property) && property.default !== undefined) defaults[name] = property.default;
+    }
+  }
+  return defaults;
+}

@@ -18,8 +18,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
  * A fresh instance per loaded connector, so two connectors (or two loads) never clash on `$id`.
  * `verbose` gives each error its data and parent schema, for messages that quote the rule's `$comment`.
  */
-export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
+export function createAjv(options: { strict?: boolean } = {}): Ajv2020 {
+  const ajv = new Ajv2020({ strict: options.strict ?? true, allErrors: true, verbose: true });
   addFormats(ajv);
   for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword });
   return ajv;
@@ -39,8 +39,17 @@ function pointerName(pointer: string): string {
     .join('.');
 }
 
+/**
+ * A string shaped like a credential (an AWS secret is 40 characters of mixed case, digits and `/+`):
+ * a secret pasted into the access key ID field, a common mix-up, is not quoted back.
+ */
+function looksSecret(value: string): boolean {
+  return value.length >= 30 && /^[A-Za-z0-9+/=_-]+$/.test(value) && [/[a-z]/, /[A-Z]/, /\d/, /[+/=_-]/].filter((re) => re.test(value)).length >= 3;
+}
+
 function shown(value: unknown, secret: boolean): string {
   if (secret) return 'a hidden value';
+  if (typeof value === 'string' && looksSecret(value)) return `a value of ${value.length} characters (not shown: it looks like a secret)`;
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
