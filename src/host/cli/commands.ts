@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { loadConnector, type TestResult } from '../core/connector.js';
 import { connectionFromEnv } from '../core/env.js';
+import { shownDetails } from '../core/details.js';
 import { exitCodeFor, HostError } from '../core/errors.js';
 import type { LogLevel } from '../core/logger.js';
 import { defaultHome } from '../core/paths.js';
@@ -163,12 +164,12 @@ async function test(cli: Cli, ref: string): Promise<number> {
   return result.ok ? 0 : exitCodeFor(result.code);
 }
 
-/** A test result as the person at the terminal reads it: the verdict, the message, then the details. */
+/** A test result as the person at the terminal reads it: the verdict, the message, then what the details add. */
 export function describeTest(result: TestResult): string {
   const lines = [result.ok ? `✔ ${result.message}` : `✖ ${result.code}: ${result.message}`];
   const { policy, ...details } = (result.details ?? {}) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(details)) {
-    if (value !== undefined) lines.push(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  for (const [key, value] of shownDetails(details, result.message)) {
+    lines.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
   if (policy !== undefined) lines.push('', 'The minimal IAM policy this connection needs:', JSON.stringify(policy, null, 2));
   return lines.join('\n');

@@ -105,6 +105,11 @@ export class RunRegistry {
     return this.#files.get(id);
   }
 
+  /** Lets GET /api/files/:id serve a file the host made outside a run (an image preview). */
+  keepFile(file: FileView): void {
+    this.#files.set(file.id, file);
+  }
+
   /** Aborts every run still going: the server is shutting down. */
   cancelAll(): void {
     for (const run of this.#runs.values()) if (run.view.status === 'running') run.controller.abort();
