@@ -1,5 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { editDistance } from './edit-distance.js';
 import { ConnectorError } from './errors.js';
 
 /** Form hints of the host contract, section 2: annotations only, so strict mode accepts them. */
@@ -81,20 +82,6 @@ function typeName(schema: Schema): string {
 
 function article(text: string): string {
   return /^[aeiou]/i.test(text) ? `an ${text}` : `a ${text}`;
-}
-
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** Composite keywords whose own error says more than the errors of their branches. */

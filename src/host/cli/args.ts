@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { editDistance } from '../../edit-distance.js';
 import { HostError } from '../core/errors.js';
 
 export const BIN = 's3-connector';
@@ -79,21 +80,6 @@ export function usageError(message: string): HostError {
   return new HostError('Usage', `${message}\nRun \`${BIN} --help\` for usage.`);
 }
 
-/** Edit distance, to suggest the option a typo meant. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
 function commandKey(positionals: string[]): string {
   return positionals[0] === 'connections' ? `connections ${positionals[1] ?? ''}`.trim() : (positionals[0] ?? '');
 }
@@ -106,7 +92,7 @@ function optionsOf(key: string): string[] {
 function unknownOption(raw: string, key: string): HostError {
   const known = optionsOf(key);
   const close = known
-    .map((option) => ({ option, d: distance(raw.replace(/^-+/, ''), option.slice(2)) }))
+    .map((option) => ({ option, d: editDistance(raw.replace(/^-+/, ''), option.slice(2)) }))
     .filter(({ d }) => d <= 2)
     .sort((a, b) => a.d - b.d)[0];
   const where = key ? `\`${key}\`` : BIN;
