@@ -2,6 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { editDistance } from './edit-distance.js';
 import { ConnectorError } from './errors.js';
+import { looksLikeSecret } from './secret-shape.js';
 
 /** Form hints of the host contract, section 2: annotations only, so strict mode accepts them. */
 export const ANNOTATION_KEYWORDS = ['x-secret', 'x-order', 'x-group', 'x-enumNames', 'x-widget'] as const;
@@ -36,14 +37,6 @@ export function fieldName(pointer: string): string {
     .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '');
 }
 
-/**
- * A string shaped like a credential (AWS secrets are 40 characters of mixed case, digits and `/+`).
- * Pasting the secret into the access key ID field is a common mix-up; the message must not echo it.
- */
-function looksLikeSecret(value: string): boolean {
-  if (value.length < 30 || !/^[A-Za-z0-9+/=_-]+$/.test(value)) return false;
-  return [/[a-z]/, /[A-Z]/, /\d/, /[+/=_-]/].filter((re) => re.test(value)).length >= 3;
-}
 
 /** A string a message must not quote: a secret field's, one shaped like a secret, or one holding a secret. */
 function hidden(value: unknown, secret: boolean, secrets: readonly string[]): value is string {

@@ -4,6 +4,8 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+// A pure function, shared with the connector's own messages (no connector code runs here through it).
+import { looksLikeSecret } from '../../secret-shape.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -39,17 +41,9 @@ function pointerName(pointer: string): string {
     .join('.');
 }
 
-/**
- * A string shaped like a credential (an AWS secret is 40 characters of mixed case, digits and `/+`):
- * a secret pasted into the access key ID field, a common mix-up, is not quoted back.
- */
-function looksSecret(value: string): boolean {
-  return value.length >= 30 && /^[A-Za-z0-9+/=_-]+$/.test(value) && [/[a-z]/, /[A-Z]/, /\d/, /[+/=_-]/].filter((re) => re.test(value)).length >= 3;
-}
-
 function shown(value: unknown, secret: boolean): string {
   if (secret) return 'a hidden value';
-  if (typeof value === 'string' && looksSecret(value)) return `a value of ${value.length} characters (not shown: it looks like a secret)`;
+  if (typeof value === 'string' && looksLikeSecret(value)) return `a value of ${value.length} characters (not shown: it looks like a secret)`;
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
