@@ -8,7 +8,7 @@ import type { Connection } from './generated/connection.js';
 import { iamActionFor } from './iam.js';
 import type { KeyScope } from './keys.js';
 import { mapError, type ErrorContext } from './map-error.js';
-import { abortable } from './signal.js';
+import { AbortScope, abortable } from './signal.js';
 import type { Validator } from './validate.js';
 
 /** What a failing call was about, for its error message. */
@@ -35,6 +35,8 @@ export interface RunContext {
   readonly bucket: string;
   readonly keys: KeyScope;
   readonly signal: AbortSignal | undefined;
+  /** The run's one listener on `signal`: requests and streams register here, never on `signal` itself. */
+  readonly abort: AbortScope;
   readonly logger: Logger | undefined;
   readonly progress: ((p: Progress) => void) | undefined;
   /** `s3.send` with the run's signal, and errors mapped to ConnectorError naming the key and IAM action. */
@@ -79,6 +81,7 @@ export function defineAction<I, O>(spec: ActionSpec<I, O>): ActionHandler {
     const { connection, settings, keys, errorContext } = resolveConnection(actionCtx.connection);
     const input = spec.input(rawInput);
     const lease = leaseClient(settings);
+    const abort = new AbortScope(signal);
     const context = (about: About = {}, command?: object): ErrorContext => ({
       ...errorContext,
       key: about.key,
@@ -92,13 +95,17 @@ export function defineAction<I, O>(spec: ActionSpec<I, O>): ActionHandler {
       bucket: connection.bucket,
       keys,
       signal,
+      abort,
       logger,
       progress: progress && guarded(progress, logger),
       async send(command, about) {
+        const request = abort.child();
         try {
-          return await abortable(lease.client.send(command, signal ? { abortSignal: signal } : {}), signal);
+          return await abortable(lease.client.send(command, request.signal ? { abortSignal: request.signal } : {}), request.signal);
         } catch (error) {
           throw mapError(error, context(about, command));
+        } finally {
+          request.dispose();
         }
       },
       fail: (error, about) => mapError(error, context(about)),
@@ -114,6 +121,7 @@ export function defineAction<I, O>(spec: ActionSpec<I, O>): ActionHandler {
     } catch (error) {
       throw mapError(error, context());
     } finally {
+      abort.dispose();
       lease.release();
     }
   };

@@ -27,3 +27,5 @@ export const actions: Record<string, ActionHandler> = {
   resize,
   resizeMany,
 };
+
+export { suggest, type SuggestHook, type SuggestRequest, type SuggestResult } from './suggest.js';

@@ -24,7 +24,7 @@ export interface ListedPage {
 }
 
 /** S3 orders keys by their UTF-8 bytes, which is code point order; JS `<` compares UTF-16 units. */
-function compareKeys(a: string, b: string): number {
+export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 

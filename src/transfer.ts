@@ -10,6 +10,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { About, RunContext } from './action.js';
 import { ConnectorError } from './errors.js';
+import type { AbortScope } from './signal.js';
 import type { HeadOutput } from './generated/actions/head.output.js';
 import { MAX_PARTS } from './limits.js';
 import { describeObject, unquoteEtag } from './object-info.js';
@@ -64,14 +65,21 @@ export function byteCounter(onProgress?: (bytes: number) => void, every = PART_B
 const CLEANUP_COMMANDS: ReadonlySet<unknown> = new Set([CreateMultipartUploadCommand, AbortMultipartUploadCommand]);
 
 /**
- * The shared client as lib-storage sees it: every request carries the run's signal, so parts in
+ * The shared client as lib-storage sees it: every request carries a signal aborted with the run, so parts in
  * flight stop at once on cancel (lib-storage alone lets them finish). Creating and aborting the
  * multipart upload do not, so a cancelled upload always learns its ID and aborts it.
  */
-function withSignal(client: S3Client, signal: AbortSignal): S3Client {
+function withSignal(client: S3Client, abort: AbortScope): S3Client {
   const view = Object.create(client) as S3Client;
-  const send = (command: Parameters<S3Client['send']>[0], options?: { abortSignal?: AbortSignal }) =>
-    client.send(command, CLEANUP_COMMANDS.has(command.constructor) ? options : { ...options, abortSignal: signal });
+  const send = async (command: Parameters<S3Client['send']>[0], options?: { abortSignal?: AbortSignal }) => {
+    if (CLEANUP_COMMANDS.has(command.constructor)) return client.send(command, options);
+    const request = abort.child();
+    try {
+      return await client.send(command, { ...options, abortSignal: request.signal });
+    } finally {
+      request.dispose();
+    }
+  };
   view.send = send as S3Client['send'];
   return view;
 }
@@ -122,10 +130,9 @@ export async function upload(
     pipeline(body, counter, () => {});
   }
   // A source that stalls would keep lib-storage waiting for its next part: end it on cancel.
-  const onAbort = () => counter?.destroy(signal?.reason instanceof Error ? signal.reason : new Error('The run was cancelled.'));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const stopListening = ctx.abort.onAbort(() => counter?.destroy(signal?.reason instanceof Error ? signal.reason : new Error('The run was cancelled.')));
   const transfer = new Upload({
-    client: signal ? withSignal(ctx.s3, signal) : ctx.s3,
+    client: signal ? withSignal(ctx.s3, ctx.abort) : ctx.s3,
     params: { ...params, Body: counter ?? body },
     partSize: partBytes,
     queueSize: QUEUE_SIZE,
@@ -149,7 +156,7 @@ export async function upload(
     if (sourceError !== undefined && !signal?.aborted) throw sourceFailed(key, about.source, sourceError);
     throw ctx.fail(error, blame);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    stopListening();
     counter?.destroy();
   }
 }
@@ -194,13 +201,10 @@ export async function download(ctx: RunContext, key: string, options: ReadOption
     { key, conflictMessage: options.conflictMessage, ...(options.versionId ? { iamAction: 's3:GetObjectVersion' } : {}) },
   );
   const body = answer.Body instanceof Readable ? answer.Body : Readable.from([]);
-  const { signal } = ctx;
-  if (signal) {
-    // The SDK watches the signal until the headers arrive; the body must stop on cancel too.
-    const onAbort = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error('The run was cancelled.'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    body.once('close', () => signal.removeEventListener('abort', onAbort));
-  }
+  // The SDK watches the signal until the headers arrive; the body must stop on cancel too.
+  const { abort } = ctx;
+  const stopListening = abort.onAbort(() => body.destroy(abort.reason instanceof Error ? abort.reason : new Error('The run was cancelled.')));
+  body.once('close', stopListening);
   return { info: describeObject(key, answer), body, ...(answer.ContentRange ? { contentRange: answer.ContentRange } : {}) };
 }
 

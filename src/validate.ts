@@ -1,6 +1,8 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { editDistance } from './edit-distance.js';
 import { ConnectorError } from './errors.js';
+import { looksLikeSecret } from './secret-shape.js';
 
 /** Form hints of the host contract, section 2: annotations only, so strict mode accepts them. */
 export const ANNOTATION_KEYWORDS = ['x-secret', 'x-order', 'x-group', 'x-enumNames', 'x-widget'] as const;
@@ -35,14 +37,6 @@ export function fieldName(pointer: string): string {
     .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '');
 }
 
-/**
- * A string shaped like a credential (AWS secrets are 40 characters of mixed case, digits and `/+`).
- * Pasting the secret into the access key ID field is a common mix-up; the message must not echo it.
- */
-function looksLikeSecret(value: string): boolean {
-  if (value.length < 30 || !/^[A-Za-z0-9+/=_-]+$/.test(value)) return false;
-  return [/[a-z]/, /[A-Z]/, /\d/, /[+/=_-]/].filter((re) => re.test(value)).length >= 3;
-}
 
 /** A string a message must not quote: a secret field's, one shaped like a secret, or one holding a secret. */
 function hidden(value: unknown, secret: boolean, secrets: readonly string[]): value is string {
@@ -81,20 +75,6 @@ function typeName(schema: Schema): string {
 
 function article(text: string): string {
   return /^[aeiou]/i.test(text) ? `an ${text}` : `a ${text}`;
-}
-
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** Composite keywords whose own error says more than the errors of their branches. */

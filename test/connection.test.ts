@@ -232,7 +232,7 @@ describe('a connection that fails its schema', () => {
       connection: () => s3.connection({ region: 'EU West 1' }),
       field: '/region',
       message:
-        'Expected an AWS Region, or a region name of lowercase letters, digits and hyphens, such as eu-west-1 or auto for `connection.region` but received "EU West 1". Edit the connection to fix it.',
+        'Expected an AWS Region such as eu-west-1, or a region name of lowercase letters, digits and hyphens such as auto for `connection.region` but received "EU West 1". Edit the connection to fix it.',
     },
     {
       what: 'no connection at all',

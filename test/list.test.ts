@@ -81,10 +81,14 @@ describe('list', () => {
     expect(keysOf(resumed)).toEqual(['many/k00002', 'many/k00003']);
   });
 
-  it('reports progress while following pages', async () => {
-    const seen: number[] = [];
-    await list({ prefix: 'many/', all: true }, { progress: (p) => seen.push(p.done) });
-    expect(seen).toEqual([1000, 2000, 2500]);
+  it('reports progress while following pages, saying what it counts', async () => {
+    const seen: Progress[] = [];
+    await list({ prefix: 'many/', all: true }, { progress: (p) => seen.push(p) });
+    expect(seen.map((p) => p.done)).toEqual([1000, 2000, 2500]);
+    expect(seen.at(-1)?.message).toBe('Listed 2,500 objects and 0 folders');
+    const one: Progress[] = [];
+    await list({ prefix: 'tree/', delimiter: '/' }, { progress: (p) => one.push(p) });
+    expect(one.at(-1)?.message).toMatch(/^Listed \d+ objects? and 2 folders$/);
   });
 
   it('returns folders one level down with a delimiter, and their objects when asked for the folder', async () => {

@@ -21,6 +21,7 @@ interface ManifestAction {
   group?: string;
   input: string;
   output: string;
+  suggest?: Record<string, string>;
 }
 interface Manifest {
   manifestVersion: number;
@@ -127,6 +128,23 @@ describe('connector.json', () => {
 
     it('exports the test hook it names', () => {
       expect(typeof (entry as Record<string, unknown>)[manifest.connection.test]).toBe('function');
+    });
+  });
+
+  describe('suggest maps (contract 1.2, section 6)', () => {
+    const validate = hostAjv().compile(readJson('schemas/manifest.schema.json'));
+    const withSuggest = (suggest: unknown) => ({ ...manifest, actions: [{ ...manifest.actions[0]!, suggest }] });
+
+    it('exports the suggest hook, since actions name fields in `suggest`', () => {
+      expect(manifest.actions.some((a) => a.suggest !== undefined)).toBe(true);
+      expect(typeof entry.suggest).toBe('function');
+    });
+
+    it('accepts JSON Pointers to a kind of suggestion, and refuses anything else', () => {
+      expect(validate(withSuggest({ '/key': 'key', '/prefix': 'prefix', '/source~1key': 'image' }))).toBe(true);
+      for (const bad of [{}, { key: 'key' }, { '/key': 'bucket' }, { '/key': true }]) {
+        expect(validate(withSuggest(bad)), JSON.stringify(bad)).toBe(false);
+      }
     });
   });
 

@@ -145,6 +145,8 @@ describe('put sets the object headers', () => {
   it('detects the content type from the key, then the file, then the kind of content', async () => {
     const files = memoryFiles();
     const pdf = await files.add('scan', Buffer.from('%PDF-1.7'), 'application/pdf');
+    const proto = await files.add('event.pb', Buffer.from([8, 150, 1]), 'application/x-protobuf');
+    const latin = await files.add('notes.txt', Buffer.from('caf\xe9', 'latin1'), 'text/plain; charset=iso-8859-1');
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ key: 'ct/report.csv', text: 'a,b' }, 'text/csv; charset=utf-8'],
       [{ key: 'ct/PHOTO.PNG', base64: 'iVBORw0KGgo=' }, 'image/png'],
@@ -157,7 +159,12 @@ describe('put sets the object headers', () => {
       [{ key: 'ct/readme', text: 'hi' }, 'text/plain; charset=utf-8'],
       [{ key: 'ct/blob', base64: 'AAEC' }, 'application/octet-stream'],
       [{ key: 'ct/scan', file: pdf }, 'application/pdf'],
+      // The key's extension names another type: the key wins, as browsers and CDNs see it.
       [{ key: 'ct/scan.jpg', file: pdf }, 'image/jpeg'],
+      // The file's own type, where the key's extension says nothing more specific: only
+      // application/octet-stream, or the same media type without the file's charset.
+      [{ key: 'ct/event.bin', file: proto }, 'application/x-protobuf'],
+      [{ key: 'ct/notes.txt', file: latin }, 'text/plain; charset=iso-8859-1'],
       [{ key: 'ct/explicit.txt', text: 'x', contentType: 'text/markdown' }, 'text/markdown; charset=utf-8'],
       [{ key: 'ct/explicit.bin', base64: 'AAEC', contentType: 'image/webp' }, 'image/webp'],
     ];
@@ -296,8 +303,14 @@ describe('put refuses what it cannot write, and leaves nothing behind', () => {
     await expect(put({ key: 'f.bin', file: { id: 'gone-42', name: 'photo.jpg' } }, { files: memoryFiles() })).rejects.toMatchObject({
       code: 'InvalidInput',
       field: '/file',
-      message: 'The host\'s file store could not open `file` "photo.jpg" (id gone-42): No file with id "gone-42" in this store. Pass a file from an earlier step of this run.',
+      message: 'The host\'s file store could not open `file` "photo.jpg" (id gone-42): No file with id "gone-42" in this store. Pass a file the host\'s file store holds, such as the `file` that `get` returns with `as` "file".',
     });
+  });
+
+  it('quotes a host reason that ends its own sentence without doubling the period', async () => {
+    const files: FileStore = { write: (file) => memoryFiles().write(file), read: () => Promise.reject(new Error('"/tmp/logo.svg" is not the id of a file in this store.')) };
+    const error = (await put({ key: 'f.svg', file: { id: '/tmp/logo.svg', name: 'logo.svg' } }, { files }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('The host\'s file store could not open `file` "logo.svg" (id /tmp/logo.svg): "/tmp/logo.svg" is not the id of a file in this store. Pass a file the host\'s file store holds, such as the `file` that `get` returns with `as` "file".');
   });
 
   it('writes nothing when the file breaks mid-stream, and aborts the multipart upload', async () => {

@@ -48,12 +48,15 @@ describe('a bulk run', () => {
     await putObject(client, s3.bucket, 'bulk/notes.txt', 'not an image', 'text/plain');
     const events: Progress[] = [];
     const first = await run({ prefix: 'bulk/', sizes, destinationKey, fit: 'cover' }, { progress: (p: Progress) => events.push(p) });
-    expect(first).toEqual({ processed: 52, skipped: 0, failed: 0, written: 104, ignored: 1, failures: [], isTruncated: false });
-    expect(events).toHaveLength(52);
-    expect(events.at(-1)).toEqual({ done: 52, total: 52, message: '52 resized, 0 up to date, 0 failed' });
-
     const thumbs = await keysUnder('bulk/thumbs/');
     expect(thumbs).toHaveLength(104);
+    // The keys written come back for a later step, in key order.
+    expect(first).toEqual({ processed: 52, skipped: 0, failed: 0, written: 104, writtenKeys: thumbs, writtenKeysOmitted: 0, ignored: 1, failures: [], isTruncated: false });
+    expect(first.writtenKeys.slice(0, 2)).toEqual(['bulk/thumbs/img-000-32x32.jpg', 'bulk/thumbs/img-000-40x.jpg']);
+    expect(events).toHaveLength(52);
+    // Progress counts the outputs as well as the sources.
+    expect(events.at(-1)).toEqual({ done: 52, total: 52, message: '52 resized (104 outputs written), 0 up to date, 0 failed' });
+
     const small = await getObject(client, s3.bucket, 'bulk/thumbs/img-007-32x32.jpg');
     expect([small.meta.width, small.meta.height]).toEqual([32, 32]);
     const wide = await getObject(client, s3.bucket, 'bulk/thumbs/img-007-40x.jpg');
@@ -61,8 +64,21 @@ describe('a bulk run', () => {
 
     const rerun = await run({ prefix: 'bulk/', sizes, destinationKey, fit: 'cover' });
     // The 104 outputs and the text file were listed and left alone.
-    expect(rerun).toEqual({ processed: 0, skipped: 52, failed: 0, written: 0, ignored: 105, failures: [], isTruncated: false });
+    expect(rerun).toEqual({ processed: 0, skipped: 52, failed: 0, written: 0, writtenKeys: [], writtenKeysOmitted: 0, ignored: 105, failures: [], isTruncated: false });
     expect(await keysUnder('bulk/thumbs/')).toHaveLength(104);
+  });
+
+  it('lists the first 1,000 keys written and counts the rest', async () => {
+    await seed('many/', 51);
+    const twenty = Array.from({ length: 20 }, (_, i) => `${i + 8}x`);
+    const out = await run({ prefix: 'many/', sizes: twenty, destinationKey: 'many-out/{name}-{size}.{ext}', concurrency: 4 });
+    expect(out).toMatchObject({ processed: 51, written: 1020, writtenKeysOmitted: 20 });
+    expect(out.writtenKeys).toHaveLength(1000);
+    expect(out.writtenKeys).toEqual([...out.writtenKeys].sort());
+    expect(new Set(out.writtenKeys).size).toBe(1000);
+    const stored = new Set(await keysUnder('many-out/'));
+    expect(stored.size).toBe(1020);
+    for (const key of out.writtenKeys) expect(stored.has(key), key).toBe(true);
   });
 
   it('redoes only what a changed source or changed options made stale', async () => {
@@ -163,6 +179,39 @@ describe('cancellation', () => {
     const rest = await run({ prefix: 'cancel/', sizes: ['32x'], destinationKey: 'cancel-out/{name}.{ext}' });
     expect(rest.processed + rest.skipped).toBe(40);
     expect(rest.skipped).toBe(written.length);
+  });
+
+  it('listens to the host\'s signal once per run, however many requests are in flight (no MaxListenersExceededWarning)', async () => {
+    await seed('listeners/', 24);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    const controller = new AbortController();
+    const { signal } = controller;
+    // Counts the listeners the run keeps on the host's signal at once.
+    let listening = 0;
+    let most = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      most = Math.max(most, ++listening);
+      add(...args);
+    }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listening--;
+      remove(...args);
+    }) as typeof remove;
+    try {
+      const out = await run({ prefix: 'listeners/', sizes: ['16x', '24x'], destinationKey: 'listeners-out/{name}-{size}.{ext}', concurrency: 8 }, { signal });
+      expect(out).toMatchObject({ processed: 24, written: 48 });
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+    expect(most).toBe(1);
+    expect(listening).toBe(0);
   });
 });
 

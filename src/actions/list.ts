@@ -24,6 +24,9 @@ function toObject(object: _Object, keys: KeyScope): ListedObject {
   };
 }
 
+/** "1 object", "2 objects": progress messages a host shows as they are. */
+const count = (n: number, noun: string) => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
+
 export const list = defineAction({
   input: validator<Input>(inputSchema),
   async run(input, ctx): Promise<ListOutput> {
@@ -38,7 +41,7 @@ export const list = defineAction({
       (page) => {
         for (const object of page.objects) objects.push(toObject(object, ctx.keys));
         for (const folder of page.folders) folders.push(ctx.keys.relative(folder));
-        ctx.progress?.({ done: objects.length + folders.length, message: `Listed ${objects.length} objects and ${folders.length} folders` });
+        ctx.progress?.({ done: objects.length + folders.length, message: `Listed ${count(objects.length, 'object')} and ${count(folders.length, 'folder')}` });
       },
     );
     return {

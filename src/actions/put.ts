@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import inputSchema from '../../schemas/actions/put.input.json';
 import { defineAction, type RunContext } from '../action.js';
-import { charsetOf, contentTypeForKey, withUtf8 } from '../content-type.js';
+import { charsetOf, contentTypeForKey, mediaType, withUtf8 } from '../content-type.js';
 import { ConnectorError, invalidInput } from '../errors.js';
 import type { PutInput } from '../generated/actions/put.input.js';
 import type { PutOutput } from '../generated/actions/put.output.js';
@@ -24,13 +24,25 @@ function sourceOf(input: PutInput): Source {
   return { file: input.file! };
 }
 
-/** Explicit, else from the key's extension, else the file's own, else by kind of content. */
+/**
+ * The key's type, unless the file's own says more: the key has no extension, or one that only
+ * means application/octet-stream (`.bin`), or one of the same media type as the file's, whose
+ * parameters (a charset) the file's keeps. A key whose extension names another type wins: the
+ * key is what browsers and CDNs see.
+ */
+function keyOrFileType(key: string, file: FileRef | undefined): string | undefined {
+  const fromKey = contentTypeForKey(key);
+  const fromFile = file?.contentType && mediaType(file.contentType) !== DEFAULT_CONTENT_TYPE ? file.contentType : undefined;
+  if (fromFile === undefined) return fromKey;
+  if (fromKey === undefined || fromKey === DEFAULT_CONTENT_TYPE || mediaType(fromKey) === mediaType(fromFile)) return fromFile;
+  return fromKey;
+}
+
+/** Explicit, else from the key's extension or the file's own (keyOrFileType), else by kind of content. */
 function contentTypeOf(input: PutInput, source: Source): string {
-  const fileType = 'file' in source ? source.file.contentType : undefined;
   const chosen =
     input.contentType ??
-    contentTypeForKey(input.key) ??
-    (fileType && fileType !== DEFAULT_CONTENT_TYPE ? fileType : undefined) ??
+    keyOrFileType(input.key, 'file' in source ? source.file : undefined) ??
     (input.json !== undefined ? 'application/json' : input.text !== undefined ? 'text/plain' : DEFAULT_CONTENT_TYPE);
   if (!('text' in source) || !source.text) return chosen;
   const charset = charsetOf(chosen);
@@ -50,8 +62,9 @@ async function openFile(ctx: RunContext, file: FileRef): Promise<Readable> {
   try {
     stream = await files.read(file);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new ConnectorError('InvalidInput', `The host's file store could not open \`file\` "${file.name}" (id ${file.id}): ${reason}. Pass a file from an earlier step of this run.`, {
+    // The host's own words may end a sentence already, or say what to do in that host.
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/[.\s]+$/, '');
+    throw new ConnectorError('InvalidInput', `The host's file store could not open \`file\` "${file.name}" (id ${file.id}): ${reason}. Pass a file the host's file store holds, such as the \`file\` that \`get\` returns with \`as\` "file".`, {
       field: '/file',
       cause,
     });

@@ -35,7 +35,7 @@ export const resize = defineAction({
     const { info, data } = await readSource(ctx, input.key, input);
     const source = await inspectSource(sharp, data, input.key, info.contentType);
     const warn = (message: string) => ctx.logger?.warn(message, { key: input.key });
-    const image = await abortable(render(sharp, data, source, box, input, { maxInputPixels: input.maxInputPixels, warn }), ctx.signal);
+    const image = await abortable(render(sharp, data, source, box, input, { maxInputPixels: input.maxInputPixels, warn }), ctx.abort);
 
     const values = templateValues(input.key, '', { format: image.format, ...requested, size: requested.text, dpr: input.dpr });
     const result = {

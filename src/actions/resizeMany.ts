@@ -25,6 +25,9 @@ const STOPS_THE_RUN: ReadonlySet<ErrorCode> = new Set(['InvalidCredentials', 'Bu
 /** Failure reasons kept in the summary; `failed` still counts them all. */
 const MAX_FAILURES_LISTED = 100;
 
+/** Written keys kept in the summary for later steps; `writtenKeysOmitted` counts the rest. */
+const MAX_WRITTEN_KEYS_LISTED = 1000;
+
 /** Each image takes one core (sharp.concurrency(1), see image/sharp.ts); more would only queue. */
 const DEFAULT_CONCURRENCY = Math.min(4, availableParallelism());
 
@@ -96,7 +99,15 @@ export const resizeMany = defineAction({
     };
     const sharp = await loadSharp();
     const candidates = listCandidates(ctx, { prefix: fullPrefix, startAfter, accept });
-    const summary: ResizeManyOutput = { processed: 0, skipped: 0, failed: 0, written: 0, ignored: 0, failures: [], isTruncated: false };
+    const summary: ResizeManyOutput = { processed: 0, skipped: 0, failed: 0, written: 0, writtenKeys: [], writtenKeysOmitted: 0, ignored: 0, failures: [], isTruncated: false };
+    const wrote = (keys: unknown) => {
+      if (!Array.isArray(keys)) return;
+      for (const key of keys as string[]) {
+        summary.written++;
+        if (summary.writtenKeys.length < MAX_WRITTEN_KEYS_LISTED) summary.writtenKeys.push(key);
+        else summary.writtenKeysOmitted++;
+      }
+    };
     let taken = 0;
     let last: string | undefined;
     const sources: AsyncIterator<ListedSource> = {
@@ -116,22 +127,21 @@ export const resizeMany = defineAction({
       ctx.progress?.({
         done,
         ...(candidates.complete ? { total: Math.min(input.limit, candidates.found) } : {}),
-        message: `${summary.processed} resized, ${summary.skipped} up to date, ${summary.failed} failed`,
+        message: `${summary.processed} resized (${summary.written} ${summary.written === 1 ? 'output' : 'outputs'} written), ${summary.skipped} up to date, ${summary.failed} failed`,
       });
     };
 
     const handle = async (source: ListedSource) => {
       try {
         const { written } = await resizeSource(ctx, sharp, source, plan);
-        summary.written += written;
-        if (written > 0) summary.processed++;
+        wrote(written);
+        if (written.length > 0) summary.processed++;
         else summary.skipped++;
       } catch (raw) {
         const error = ctx.fail(raw, { key: source.key });
         if (STOPS_THE_RUN.has(error.code)) throw error;
         summary.failed++;
-        const writtenBefore = error.details?.written;
-        if (typeof writtenBefore === 'number') summary.written += writtenBefore;
+        wrote(error.details?.written);
         if (summary.failures.length < MAX_FAILURES_LISTED) summary.failures.push({ key: source.key, code: error.code, message: error.message });
         ctx.logger?.warn(`resizeMany: ${error.message}`, { key: source.key, code: error.code });
       }
@@ -164,6 +174,7 @@ export const resizeMany = defineAction({
     summary.ignored = candidates.ignored;
     // In key order, whatever order the images finished in.
     summary.failures.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    summary.writtenKeys.sort();
     return summary;
   },
 });

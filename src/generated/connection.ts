@@ -9,11 +9,11 @@ export type Connection = {
    */
   name: string;
   /**
-   * In the AWS console: IAM → Users → your user → Security credentials → Create access key. AWS key IDs start with AKIA (or ASIA for temporary credentials). For S3-compatible services, use the access key the service gave you.
+   * From IAM → Users → your user → Security credentials in the AWS console, or the access key your S3-compatible service gave you.
    */
   accessKeyId: string;
   /**
-   * Shown once, next to the access key ID, when the access key is created. If it is lost, create a new access key.
+   * Shown once, beside the access key ID, when the access key is created.
    */
   secretAccessKey: string;
   /**
@@ -21,59 +21,19 @@ export type Connection = {
    */
   bucket: string;
   /**
-   * The AWS Region the bucket was created in, shown in the S3 console's bucket list. For S3-compatible services use the region they document (for example "auto" for Cloudflare R2, "us-east-1" for MinIO).
+   * The bucket's AWS Region, as in the S3 console's bucket list; for an S3-compatible service, the region it documents ("auto" for Cloudflare R2).
    */
-  region:
-    | (
-        | 'us-east-1'
-        | 'us-east-2'
-        | 'us-west-1'
-        | 'us-west-2'
-        | 'af-south-1'
-        | 'ap-east-1'
-        | 'ap-east-2'
-        | 'ap-south-1'
-        | 'ap-south-2'
-        | 'ap-southeast-1'
-        | 'ap-southeast-2'
-        | 'ap-southeast-3'
-        | 'ap-southeast-4'
-        | 'ap-southeast-5'
-        | 'ap-southeast-7'
-        | 'ap-northeast-1'
-        | 'ap-northeast-2'
-        | 'ap-northeast-3'
-        | 'ca-central-1'
-        | 'ca-west-1'
-        | 'eu-central-1'
-        | 'eu-central-2'
-        | 'eu-west-1'
-        | 'eu-west-2'
-        | 'eu-west-3'
-        | 'eu-south-1'
-        | 'eu-south-2'
-        | 'eu-north-1'
-        | 'il-central-1'
-        | 'me-south-1'
-        | 'me-central-1'
-        | 'mx-central-1'
-        | 'sa-east-1'
-        | 'us-gov-east-1'
-        | 'us-gov-west-1'
-        | 'cn-north-1'
-        | 'cn-northwest-1'
-      )
-    | string;
+  region: string;
   /**
-   * Confine this connection to keys under this prefix, like an image CDN's path prefix. Every key you give is relative to it, and no key can escape it. Leave empty for the whole bucket.
+   * Only keys under this prefix, like an image CDN's path prefix: every key you give is relative to it. Empty for the whole bucket.
    */
   basePath?: string;
   /**
-   * Only for S3-compatible services (MinIO, Cloudflare R2, Wasabi, Backblaze B2, Ceph…): the service's S3 API URL. Leave empty for AWS.
+   * Only for S3-compatible services (MinIO, Cloudflare R2, Wasabi, Backblaze B2, Ceph…): their S3 API URL. Empty for AWS.
    */
   endpoint?: string;
   /**
-   * Address the bucket as https://endpoint/bucket instead of https://bucket.endpoint. MinIO and most self-hosted services need this. When unset, it is on for custom endpoints and off for AWS.
+   * Address the bucket as https://endpoint/bucket, as MinIO and most self-hosted services need. On by default for a custom endpoint, off for AWS.
    */
   forcePathStyle?: boolean;
   /**
@@ -81,7 +41,7 @@ export type Connection = {
    */
   sessionToken?: string;
   /**
-   * When the client adds integrity checksums to requests and verifies them in responses. Many S3-compatible services (Cloudflare R2, MinIO, Ceph) reject the checksums newer AWS SDKs send on streamed uploads. When unset: "when required" for custom endpoints, "when supported" for AWS.
+   * Many S3-compatible services (Cloudflare R2, MinIO, Ceph) refuse the checksums newer AWS SDKs send on uploads. By default only when required for a custom endpoint, whenever supported for AWS.
    */
   checksums?: 'whenRequired' | 'whenSupported';
   /**
@@ -89,11 +49,11 @@ export type Connection = {
    */
   connectTimeoutMs?: number;
   /**
-   * How long a request may wait with no data received before it fails with Timeout. Large transfers are fine as long as data keeps flowing.
+   * How long a request may go without receiving data before it fails with Timeout; large transfers run as long as data flows.
    */
   requestTimeoutMs?: number;
   /**
-   * How many times a request is tried in total when S3 throttles or fails with a retryable error.
+   * How many times a request is tried in all when S3 throttles or fails with a retryable error.
    */
   maxAttempts?: number;
 };

@@ -3,7 +3,7 @@
 export type SchemaPath = string;
 
 /**
- * connector.json: what a workflow host reads to load a connector (host contract version 1, section 1).
+ * connector.json: what a workflow host reads to load a connector (host contract version 1.2, section 1).
  */
 export interface Manifest {
   $schema?: string;
@@ -30,6 +30,7 @@ export interface Manifest {
       group?: string;
       input: SchemaPath;
       output: SchemaPath;
+      suggest?: Suggest;
     },
     ...{
       id: string;
@@ -38,6 +39,13 @@ export interface Manifest {
       group?: string;
       input: SchemaPath;
       output: SchemaPath;
+      suggest?: Suggest;
     }[]
   ];
+}
+/**
+ * Host contract 1.2, section 6: fields (JSON Pointers into the input) whose choices come from the entry's suggest hook while the user types, and what they suggest: key (objects and folders), prefix (folders), image (image objects and folders).
+ */
+export interface Suggest {
+  [k: string]: 'key' | 'prefix' | 'image' | undefined;
 }

@@ -3,17 +3,19 @@
  * demo bucket of sample images (drawn by sharp here: nothing is downloaded), a saved connection to it,
  * and the playground on 127.0.0.1. With `aws` (or S3_CONNECTOR_USE_AWS=1) the saved connection comes
  * from the AWS_* environment variables (or a .env file) instead, and no emulator starts.
+ *
+ * The demo shares the CLI's home (S3_CONNECTOR_HOME, default ~/.s3-connector): its connection is
+ * there for `s3-connector` in another terminal, and what the user saves in the playground is kept.
+ * Only the emulator's data is temporary, removed when the demo stops.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { EMULATOR_CREDENTIALS, startEmulator, type Emulator } from '../emulator.js';
 import { connectionFromEnv } from './core/env.js';
 import type { LogSink } from './core/logger.js';
-import { packageDirOf } from './core/paths.js';
+import { defaultHome, packageDirOf } from './core/paths.js';
 import { openHost } from './core/run.js';
 import type { SavedConnection } from './core/store.js';
 import { startPlayground } from './web/server.js';
@@ -28,7 +30,7 @@ export interface DemoOptions {
   env?: NodeJS.ProcessEnv;
   /** The .env file read in AWS mode, when it exists; `.env` in the working directory by default. */
   dotenvPath?: string;
-  /** Where the demo keeps its saved connections, key and files. By default a fresh temporary folder, removed on close. */
+  /** Where the saved connections, key and files live: the CLI's home, $S3_CONNECTOR_HOME or ~/.s3-connector by default. Kept on close. */
   home?: string;
   /** The playground's port; 0 (the default) picks a free one. */
   port?: number;
@@ -43,10 +45,14 @@ export interface Demo {
   url: string;
   /** The emulator's endpoint, when the demo runs on it. */
   endpoint?: string;
+  /** The emulator's data folder: temporary, removed on close. */
+  emulatorData?: string;
+  /** The key pair the emulator accepts: AWS's documentation examples, test keys that are no one's secret. */
+  emulatorKeys?: { accessKeyId: string; secretAccessKey: string };
   bucket: string;
   home: string;
   connection: SavedConnection;
-  /** Cancels running actions, stops the playground and the emulator, and removes temporary folders. */
+  /** Cancels running actions, stops the playground and the emulator, and removes the emulator's data. The home stays. */
   close(): Promise<void>;
 }
 
@@ -136,10 +142,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     for (const step of cleanup.reverse()) await step().catch(() => {});
   };
   try {
-    const home = options.home ?? (await mkdtemp(path.join(tmpdir(), 's3-connector-demo-')));
-    if (options.home === undefined) cleanup.push(() => rm(home, { recursive: true, force: true }));
-    // A generated key in the temporary home, never the user's S3_CONNECTOR_SECRET_KEY.
-    const host = await openHost({ connectorDir, home, env: {} });
+    const home = options.home ?? defaultHome(env);
+    // The user's own key (S3_CONNECTOR_SECRET_KEY or <home>/secret.key), so the CLI reads what the demo saves.
+    const host = await openHost({ connectorDir, home, env });
 
     let values: Record<string, unknown>;
     let emulator: Emulator | undefined;
@@ -153,17 +158,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       log('info', `S3 emulator at ${emulator.endpoint}: bucket "${DEMO_BUCKET}" seeded with ${count} objects.`);
       values = { name: DEMO_CONNECTION_NAME, ...EMULATOR_CREDENTIALS, bucket: DEMO_BUCKET, region: 'us-east-1', endpoint: emulator.endpoint, forcePathStyle: true };
     }
-    // On a kept home the demo connection already exists: point it at this run's emulator.
+    // On a kept home the demo connection already exists: point it at this run's emulator (its port
+    // changes on each start), keeping whatever else the user changed in it.
     const existing = host.store.get(String(values.name));
     const connection = existing
-      ? await host.store.update(host.connector, existing.id, values)
+      ? await host.store.update(host.connector, existing.id, { ...existing.values, ...values })
       : await host.store.create(host.connector, values);
 
     const playground = await startPlayground({ host, log, ...(options.port === undefined ? {} : { port: options.port }) });
     cleanup.push(() => playground.close());
     return {
       url: playground.url,
-      ...(emulator ? { endpoint: emulator.endpoint } : {}),
+      ...(emulator ? { endpoint: emulator.endpoint, emulatorData: emulator.directory, emulatorKeys: { ...EMULATOR_CREDENTIALS } } : {}),
       bucket: String(values.bucket),
       home,
       connection,

@@ -44,9 +44,9 @@ interface PlannedOutput {
   fingerprint: string;
 }
 
-/** How one source went: how many outputs were written (0: all were up to date). */
+/** How one source went: the keys of the outputs written (none: all were up to date). */
 export interface SourceResult {
-  written: number;
+  written: string[];
 }
 
 function outputsFor(source: ListedSource, format: OutputFormat, plan: BatchPlan): PlannedOutput[] {
@@ -86,7 +86,7 @@ export async function resizeSource(ctx: RunContext, sharp: SharpFactory, source:
   const guess = options.format === 'original' ? ((named && originalOutput(named)) ?? 'jpeg') : options.format;
   let outputs = outputsFor(source, guess, plan);
   let fresh = await states(ctx, source, outputs, plan.force);
-  if (fresh.every((f) => f === 'current')) return { written: 0 };
+  if (fresh.every((f) => f === 'current')) return { written: [] };
   if (source.size > limits.maxInputBytes) throw tooManyBytes(source.key, source.size, limits.maxInputBytes);
 
   const { data, info } = await readSource(ctx, source.key, limits);
@@ -98,7 +98,7 @@ export async function resizeSource(ctx: RunContext, sharp: SharpFactory, source:
   }
   // The ETag of the bytes read: the source may have changed since it was listed.
   const current = { ...source, etag: info.etag };
-  let written = 0;
+  const written: string[] = [];
   const refused: string[] = [];
   for (const [i, output] of outputs.entries()) {
     if (fresh[i] === 'current') continue;
@@ -109,10 +109,10 @@ export async function resizeSource(ctx: RunContext, sharp: SharpFactory, source:
     const warn = (message: string) => ctx.logger?.warn(message, { key: source.key });
     const rendered = await abortable(
       plan.cpu(() => render(sharp, data, image, output.size.box, options, { maxInputPixels: limits.maxInputPixels, warn })),
-      ctx.signal,
+      ctx.abort,
     );
     await writeImage(ctx, output.key, rendered, { sourceEtag: current.etag, fingerprint: output.fingerprint, cacheControl: plan.cacheControl });
-    written++;
+    written.push(output.key);
   }
   if (refused.length > 0) {
     const own = refused.includes(source.key);

@@ -4,7 +4,7 @@
  * produce, so outputs written under the listed prefix are never taken as sources on a rerun.
  */
 import { invalidInput } from '../errors.js';
-import { editDistance } from '../validate.js';
+import { editDistance } from '../edit-distance.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 
 /** Each placeholder and the pattern of the values it can take. */

@@ -26,6 +26,7 @@ let demo: Demo;
 let browser: BrowserContext;
 let page: Page;
 let userData: string;
+let home: string;
 let s3: S3Client;
 const pageErrors: string[] = [];
 
@@ -48,7 +49,8 @@ async function screenshot(name: string) {
 
 describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser', () => {
   beforeAll(async () => {
-    demo = await startDemo({ log: () => {} });
+    home = await mkdtemp(path.join(tmpdir(), 'playground-home-'));
+    demo = await startDemo({ home, env: {}, log: () => {} });
     s3 = new S3Client({ region: 'us-east-1', endpoint: demo.endpoint, forcePathStyle: true, credentials: { ...EMULATOR_CREDENTIALS } });
     userData = await mkdtemp(path.join(tmpdir(), 'playground-chromium-'));
     browser = await chromium.launchPersistentContext(userData, {
@@ -81,6 +83,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser
     await demo?.close();
     s3?.destroy();
     if (userData) await rm(userData, { recursive: true, force: true });
+    if (home) await rm(home, { recursive: true, force: true });
   });
 
   it('1. picks an action from the grouped, searchable list', async () => {
@@ -115,11 +118,38 @@ describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser
     await page.getByLabel('Bucket').fill(demo.bucket);
     await page.getByText(/must be a bucket name/).waitFor({ state: 'detached' });
 
+    // One Region field (not a "Region" picker of forms and then an "AWS Region" list), filled with its default
+    // and suggesting the AWS regions.
+    const form = page.locator('.connection-form');
+    expect(await form.getByLabel(/Region/).count()).toBe(1);
+    expect(await form.locator('label', { hasText: 'Region' }).count()).toBe(1);
+    const region = page.getByLabel('Region');
+    expect(await region.inputValue()).toBe('us-east-1');
+    expect(await page.locator(`#${await region.getAttribute('list')} option[value="eu-west-1"]`).count()).toBe(1);
+
     // Advanced fields are collapsed until opened.
     const endpoint = page.getByLabel('Custom endpoint');
     expect(await endpoint.isVisible()).toBe(false);
     await page.locator('.connection-form summary', { hasText: 'Advanced settings' }).click();
-    await endpoint.fill(demo.endpoint!);
+    // The defaults the connector applies, shown: for a custom endpoint, path-style on and checksums only when
+    // required; for AWS, path-style off and checksums whenever supported. (The endpoint is filled again at the
+    // end whatever happens: no step may reach out to AWS.)
+    const pathStyle = page.getByLabel('Path-style URLs');
+    const checksums = page.getByLabel('Checksums');
+    try {
+      await endpoint.fill(demo.endpoint!);
+      await endpoint.fill('');
+      await expect.poll(() => pathStyle.isChecked()).toBe(false);
+      expect(await checksums.locator('option:checked').textContent()).toBe('Default: Whenever the operation supports them (AWS)');
+    } finally {
+      await endpoint.fill(demo.endpoint!);
+    }
+    await expect.poll(() => pathStyle.isChecked()).toBe(true);
+    expect(await checksums.locator('option:checked').textContent()).toBe('Default: Only when the operation requires them (compatible)');
+    expect(await form.locator('.default-note').textContent()).toBe('Default: on');
+    // Descriptions are a line a person reads at the field.
+    for (const description of await form.locator('.field-description').allTextContents()) expect(description.length, description).toBeLessThan(200);
+    await screenshot('connection-form');
   });
 
   it('3. tests the connection: success, then a wrong secret diagnosed as InvalidCredentials', async () => {
@@ -139,9 +169,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser
     await page.getByLabel('Secret access key').fill(EMULATOR_CREDENTIALS.secretAccessKey);
   });
 
-  it('4. saves the connection, which is then picked by its label', async () => {
+  it('4. saves the connection, says so, and picks it by its label', async () => {
     await page.getByRole('button', { name: 'Save connection' }).click();
     await page.getByLabel('Connection name').waitFor({ state: 'detached' });
+    expect(await page.getByRole('status').filter({ hasText: 'Saved' }).textContent()).toBe(`✔ Saved “${LABEL}”. It is selected, and kept for the CLI too.`);
     const saved = page.getByLabel('Saved connection');
     expect(await saved.locator('option:checked').textContent()).toBe(LABEL);
     expect(await page.getByRole('switch', { name: 'Create new connection' }).isChecked()).toBe(false);
@@ -154,7 +185,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser
     expect(await page.content()).not.toContain(EMULATOR_CREDENTIALS.secretAccessKey);
 
     await page.getByRole('button', { name: 'Test connection' }).click();
-    await page.locator('.outcome.success').waitFor();
+    const outcome = page.locator('.outcome.success');
+    await outcome.waitFor();
+    // The details add to the message and do not repeat it: no empty base path, no "empty: false".
+    const details = await outcome.locator('dt').allTextContents();
+    expect(details).not.toContain('basePath');
+    expect(details).not.toContain('empty');
+    expect(details).not.toContain('bucket');
+    expect(await outcome.locator('dd').allTextContents()).not.toContain('');
 
     // Editing shows the secret as saved, not its value.
     await page.getByRole('button', { name: 'Edit' }).click();
@@ -164,27 +202,57 @@ describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
-  it('6. runs list and shows the output as JSON', async () => {
+  it('6. runs list and shows the objects as a table, with the JSON one click away', async () => {
     await page.getByLabel('Prefix').fill('photos/');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    expect(await runStatus()).toMatch(/^Succeeded in/);
-    const output = (await page.getByLabel('Output').textContent()) ?? '';
+    // The summary says what it counted.
+    expect(await runStatus()).toMatch(/^Succeeded in \d+\.\d s · Listed 5 objects and 0 folders$/);
+    const table = page.getByRole('table', { name: 'objects' });
+    expect(await table.locator('caption').textContent()).toBe('objects (5)');
+    expect(await table.locator('th').allTextContents()).toEqual(['key', 'size', 'lastModified', 'etag', 'storageClass']);
+    const sunset = table.locator('tr', { hasText: 'photos/sunset.jpg' });
+    expect(await sunset.locator('td').nth(1).textContent()).toMatch(/^\d+(\.\d)? KiB$/);
+    const json = page.getByLabel('Output');
+    expect(await json.isVisible()).toBe(false);
+    await page.getByText('Output as JSON').click();
+    expect(await json.isVisible()).toBe(true);
+    const output = (await json.textContent()) ?? '';
     expect(output).toContain('"key": "photos/sunset.jpg"');
     expect(output).not.toContain('banners/');
+    await screenshot('list');
   });
 
-  it.skipIf(!actionName('resize'))('7. runs resize and previews the resized image', async () => {
+  it.skipIf(!actionName('resize'))('7. picks a demo image with the key picker, and previews the source beside the resized image', async () => {
     await page.getByRole('searchbox', { name: 'Search actions' }).fill('resize');
     await page.getByRole('button', { name: new RegExp(`^${actionName('resize')}`) }).click();
-    await page.getByLabel('Source key').fill('photos/sunset.jpg');
+    // The picker lists the bucket's folders (and images only) as the user types.
+    const source = page.getByRole('combobox', { name: 'Source key' });
+    await source.click();
+    const choices = page.getByRole('listbox', { name: 'Choices for Source key' });
+    await choices.getByRole('option', { name: /^photos\// }).click();
+    expect(await source.inputValue()).toBe('photos/');
+    await choices.getByRole('option', { name: /^photos\/sunset\.jpg/ }).waitFor();
+    expect(await choices.getByRole('option').allTextContents()).not.toContain(expect.stringContaining('README'));
+    await source.pressSequentially('sun');
+    await expect.poll(() => choices.getByRole('option').count()).toBe(1);
+    await source.press('ArrowDown');
+    await source.press('Enter');
+    expect(await source.inputValue()).toBe('photos/sunset.jpg');
+    // A thumbnail of the chosen source.
+    const thumbnail = page.getByRole('img', { name: 'Thumbnail of photos/sunset.jpg' });
+    await thumbnail.waitFor();
+
     await page.getByLabel('Width').fill('320');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     expect(await runStatus()).toMatch(/^Succeeded in/);
-    const preview = page.locator('.previews img').first();
-    await preview.waitFor();
-    // The bytes the host's file store holds, decoded by the browser: 2400x1600 resized to 320 wide.
-    await page.waitForFunction(() => (document.querySelector('.previews img') as HTMLImageElement | null)?.complete === true);
+    const figures = page.locator('.previews figure');
+    await expect.poll(() => figures.count()).toBe(2);
+    expect(await figures.first().locator('figcaption').textContent()).toBe('Source: photos/sunset.jpg');
+    const preview = figures.nth(1).locator('img');
+    // The bytes the host's file store holds, decoded by the browser: 2400x1600 resized to 320 wide, beside the source.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.previews img')).every((img) => img.complete));
     expect(await preview.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([320, 213]);
+    expect(await figures.first().locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(2400);
     await screenshot('resize');
   });
 
@@ -197,8 +265,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser
     await page.getByRole('searchbox', { name: 'Search actions' }).fill('resize');
     await page.getByRole('button', { name: new RegExp(`^${actionName('resizeMany')}`) }).click();
     await page.getByLabel('Prefix').fill('bulk/');
-    // `sizes` has minItems 1, so the form starts with one item.
-    await page.locator('#input_sizes_0').fill('800x');
+    // `sizes` has minItems 1, so the form starts with one row, named as a row; its buttons say which row they act on.
+    await page.getByRole('textbox', { name: 'Size 1', exact: true }).fill('800x');
+    await page.getByRole('button', { name: 'Add size' }).click();
+    await page.getByRole('textbox', { name: 'Size 2', exact: true }).fill('400x');
+    expect(await page.getByRole('button', { name: 'Remove Size 2' }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Move Size 1 down' }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Remove Size 2' }).click();
+    expect(await page.getByRole('textbox', { name: 'Size 2', exact: true }).count()).toBe(0);
+    // No button on the page is left without a name a screen reader can say.
+    const unnamed = await page.locator('button').evaluateAll((buttons) => buttons.filter((b) => !(b.getAttribute('aria-label') || b.textContent?.trim())).length);
+    expect(unnamed).toBe(0);
+    expect(await page.getByText(/Sizes-1|Extensions-1/).count()).toBe(0);
     await page.getByLabel('Destination key template').fill('bulk-out/{name}-{size}.{ext}');
     await page.getByLabel('Format').selectOption({ label: 'AVIF' });
     await page.locator('#input summary', { hasText: 'Advanced settings' }).click();

@@ -3,19 +3,24 @@
  * exit code, stdout and stderr a script or a person sees.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCancel } from '../../src/host/cli/commands.js';
 import { progressView } from '../../src/host/cli/progress.js';
-import { promptConnection } from '../../src/host/cli/prompt.js';
+import { promptConnection, promptInput, suggestCompleter } from '../../src/host/cli/prompt.js';
 import { loadConnector } from '../../src/host/core/connector.js';
 import { EXIT_CODES } from '../../src/host/core/errors.js';
+import { openHost } from '../../src/host/core/run.js';
 import { ConnectionStore } from '../../src/host/core/store.js';
 import { useEmulator } from '../helpers/emulator.js';
 import { rawClient } from '../helpers/seed.js';
+import { screen } from '../helpers/terminal.js';
 import { PACKAGE_DIR, REPO_DIR, useTempDirs } from './core/fixture.js';
 
 const s3 = useEmulator();
@@ -35,10 +40,11 @@ function newestSource(dir: string): number {
 
 beforeAll(() => {
   // The shipped build when it is up to date; else a build of the CLI alone (tsup, like the package's).
-  const sources = Math.max(newestSource(path.join(REPO_DIR, 'src/host/core')), newestSource(path.join(REPO_DIR, 'src/host/cli')));
+  const sources = newestSource(path.join(REPO_DIR, 'src/host'));
   if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= sources) return;
   mkdirSync(OWN_BUILD, { recursive: true });
-  execFileSync(path.join(REPO_DIR, 'node_modules/.bin/tsup'), ['src/host/cli.ts', '--no-config', '--format', 'esm', '--platform', 'node', '--target', 'node20', '--out-dir', OWN_BUILD, '--silent'], { cwd: REPO_DIR, stdio: 'pipe' });
+  // The CLI and the demo that `start` imports beside it.
+  execFileSync(path.join(REPO_DIR, 'node_modules/.bin/tsup'), ['src/host/cli.ts', 'src/host/demo.ts', '--no-config', '--format', 'esm', '--platform', 'node', '--target', 'node20', '--out-dir', OWN_BUILD, '--silent'], { cwd: REPO_DIR, stdio: 'pipe' });
   cliPath = path.join(OWN_BUILD, 'cli.js');
 }, 60_000);
 
@@ -50,10 +56,10 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the CLI with its own home; `onStart` gets the child, e.g. to press Ctrl-C. */
-function cli(home: string, args: string[], options: { env?: NodeJS.ProcessEnv; onSpawn?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
+/** Runs the CLI with its own home (`--home`; none given when null); `onSpawn` gets the child, e.g. to press Ctrl-C. */
+function cli(home: string | null, args: string[], options: { env?: NodeJS.ProcessEnv; onSpawn?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(S3_CONNECTOR_|AWS_)/.test(name)));
-  const child = spawn(process.execPath, [cliPath, '--connector', PACKAGE_DIR, '--home', home, ...args], {
+  const child = spawn(process.execPath, [cliPath, '--connector', PACKAGE_DIR, ...(home === null ? [] : ['--home', home]), ...args], {
     env: { ...env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -124,6 +130,47 @@ describe('s3-connector connections', () => {
   });
 });
 
+describe('help', () => {
+  it('prints an action\'s fields from its schema: name, type, default, one line of description, an example', async () => {
+    const [help, actions] = await Promise.all([cli(tempDir(), ['run', 'resize', '--help']), cli(tempDir(), ['actions', 'resize'])]);
+    expect(help.code).toBe(0);
+    expect(actions.stdout).toBe(help.stdout);
+    const lines = help.stdout.split('\n');
+    expect(lines[0]).toBe('resize: Resize image (Images)');
+    expect(help.stdout).toContain(`Usage: s3-connector run resize --connection <name> --input '{"key":"photos/dog.jpg"}'`);
+    const field = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(`  ${name}  (`))).slice(0, 2);
+    expect(field('key')).toEqual(['  key  (string; required)', '      The source image\'s key, relative to the connection\'s base path. Example: "photos/dog.jpg"']);
+    expect(field('fit')[0]).toBe('  fit  (one of inside, cover, contain, fill, outside; default "inside")');
+    expect(field('width')[0]).toBe('  width  (integer 1–16383)');
+    // Advanced fields come last, under their own heading; every description is one line.
+    expect(lines.indexOf('Advanced fields:')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('  quality  (')));
+    for (const line of lines.filter((l) => l.startsWith('      '))) expect(line.length, line).toBeLessThan(220);
+  });
+
+  it('tells how to give a file field a local path', async () => {
+    const help = await cli(tempDir(), ['actions', 'put']);
+    expect(help.stdout).toContain('  file  (file; a local file: --file file=<path>)');
+  });
+
+  it('answers an unknown or incomplete option in its own words, with the close match', async () => {
+    const [typo, unknown, missing, valued] = await Promise.all([
+      cli(tempDir(), ['run', 'list', '--conection', 'Demo']),
+      cli(tempDir(), ['run', 'list', '--bogus']),
+      cli(tempDir(), ['run', 'list', '--connection', 'Demo', '--input']),
+      cli(tempDir(), ['actions', '--json=yes']),
+    ]);
+    for (const result of [typo, unknown, missing, valued]) {
+      expect(result.code).toBe(EXIT_CODES.Usage);
+      expect(result.stderr).not.toContain("place it at the end of the command after '--'");
+    }
+    expect(typo.stderr).toMatch(/^s3-connector: Unknown option --conection: did you mean --connection\? `run` takes --connection, --input, --file, /);
+    expect(unknown.stderr).toContain('Unknown option --bogus. `run` takes --connection, --input, --file,');
+    expect(unknown.stderr).toContain('Run `s3-connector run --help` for usage.');
+    expect(missing.stderr).toContain(`--input needs a value, e.g. --input '{"key":"photos/dog.jpg"}'.`);
+    expect(valued.stderr).toContain('--json takes no value: write --json alone.');
+  });
+});
+
 describe('s3-connector run', () => {
   it('prints the action output as JSON', async () => {
     const home = await homeWith();
@@ -131,6 +178,70 @@ describe('s3-connector run', () => {
     const result = await cli(home, ['run', 'head', '--connection', 'Emulator', '--input', '{"key":"notes/hello.txt"}', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ key: 'notes/hello.txt', size: 5, contentType: 'text/plain' });
+  });
+
+  it('prints nothing on stderr for a successful bulk resize: no SDK notice, no listener warning', async () => {
+    const home = await homeWith();
+    const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c2410c' } }).jpeg().toBuffer();
+    const client = rawClient(s3.endpoint);
+    for (let i = 0; i < 12; i++) {
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `quiet/img-${i}.jpg`, Body: image, ContentType: 'image/jpeg' }));
+    }
+    const input = { prefix: 'quiet/', sizes: ['16x', '24x'], destinationKey: 'quiet-out/{name}-{size}.{ext}', concurrency: 8 };
+    const result = await cli(home, ['run', 'resizeMany', '--connection', 'Emulator', '--input', JSON.stringify(input)]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ processed: 12, written: 24 });
+    expect(result.stderr).toBe('');
+  });
+
+  it('says once, in --version, what the AWS SDK announces about Node.js versions', async () => {
+    const result = await cli(null, ['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      expect(result.stderr).toContain(`Node.js ${process.versions.node} is supported. The AWS SDK for JavaScript that this package uses announces that its releases after the first week of January 2027 will need Node.js 22 or later`);
+    } else {
+      expect(result.stderr).toBe('');
+    }
+  });
+
+  it('uploads a local file given by path, and downloads to a file whose path it prints', async () => {
+    const home = await homeWith();
+    const dir = tempDir();
+    const logo = path.join(dir, 'logo.svg');
+    writeFileSync(logo, '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    const noise = path.join(dir, 'noise.bin');
+    const bytes = randomBytes(300_000);
+    writeFileSync(noise, bytes);
+
+    const [flag, inline] = await Promise.all([
+      cli(home, ['run', 'put', '--connection', 'Emulator', '--input', '{"key":"up/logo.svg"}', '--file', logo]),
+      cli(home, ['run', 'put', '--connection', 'Emulator', '--input', JSON.stringify({ key: 'up/noise.bin', file: `@${noise}` })]),
+    ]);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(JSON.parse(flag.stdout)).toMatchObject({ key: 'up/logo.svg', size: 41, contentType: 'image/svg+xml' });
+    expect(inline.code, inline.stderr).toBe(0);
+    expect(JSON.parse(inline.stdout)).toMatchObject({ key: 'up/noise.bin', size: bytes.length, contentType: 'application/octet-stream' });
+
+    const got = await cli(home, ['run', 'get', '--connection', 'Emulator', '--input', '{"key":"up/noise.bin","as":"file"}']);
+    expect(got.code, got.stderr).toBe(0);
+    const { file } = JSON.parse(got.stdout) as { file: { name: string; path: string } };
+    expect(file).toMatchObject({ name: 'noise.bin', path: expect.stringMatching(new RegExp(`^${home}/files/[0-9a-f-]+\\.bin$`)) });
+    expect(readFileSync(file.path).equals(bytes)).toBe(true);
+  });
+
+  it('says how to pass a local file when given a path where a file reference goes', async () => {
+    const home = await homeWith();
+    const [asRef, asString] = await Promise.all([
+      cli(home, ['run', 'put', '--connection', 'Emulator', '--input', '{"key":"up/logo.svg","file":{"id":"/tmp/logo.svg","name":"logo.svg"}}']),
+      cli(home, ['run', 'put', '--connection', 'Emulator', '--input', '{"key":"up/logo.svg","file":"/tmp/logo.svg"}']),
+      ]);
+    expect(asRef.code).toBe(EXIT_CODES.InvalidInput);
+    expect(asRef.stderr).toContain('"/tmp/logo.svg" is not the id of a file in this host\'s file store. To upload a local file, give its path: --file <path>, or "file": "@<path>" in --input.');
+    expect(asRef.stderr).not.toContain('..');
+    expect(asString.code).toBe(EXIT_CODES.InvalidInput);
+    const missing = await cli(home, ['run', 'put', '--connection', 'Emulator', '--input', '{"key":"a"}', '--file', '/nonexistent/logo.svg']);
+    expect(missing).toMatchObject({ code: EXIT_CODES.Usage, stderr: 's3-connector: Cannot read the file /nonexistent/logo.svg: there is no such file.\n' });
   });
 
   it('exits with one stable code per error code, and the error as JSON with --json', async () => {
@@ -161,11 +272,106 @@ describe('s3-connector run', () => {
     expect(network).toMatchObject({ code: EXIT_CODES.Network, stdout: expect.stringContaining('✖ Network:') });
   });
 
+  it('names a home folder it cannot use, with the setup exit code', async () => {
+    const file = path.join(tempDir(), 'a-file');
+    writeFileSync(file, 'not a folder');
+    const home = path.join(file, 'home');
+    const [fromFlag, fromEnv] = await Promise.all([
+      cli(home, ['connections', 'list']),
+      cli(null, ['connections', 'list'], { env: { S3_CONNECTOR_HOME: home } }),
+    ]);
+    for (const result of [fromFlag, fromEnv]) {
+      expect(result.code).toBe(EXIT_CODES.Setup);
+      expect(result.stderr).toBe(`s3-connector: Cannot use ${home} as the host's home folder: ${file} is a file, not a folder. Set S3_CONNECTOR_HOME or --home to a folder you can write to.\n`);
+    }
+  });
+
   it('refuses a connector package that breaks the contract with the setup exit code', async () => {
     const result = await cli(tempDir(), ['actions', '--connector', tempDir()]);
     expect(result.code).toBe(EXIT_CODES.Setup);
     expect(result.stderr).toContain('cannot be loaded: The manifest "connector.json" cannot be read');
   });
+});
+
+describe('one home for start and the CLI', () => {
+  /** `start` in its own process, resolved once it prints its summary; stopped with Ctrl-C. */
+  async function start(env: NodeJS.ProcessEnv) {
+    let child: ReturnType<typeof spawn> | undefined;
+    const ready = new Promise<{ url: string; endpoint: string; home: string; connection: string; accessKeyId: string; secretAccessKey: string }>((resolve, reject) => {
+      const exited = cli(null, ['start', '--json'], {
+        env,
+        onSpawn: (spawned) => {
+          child = spawned;
+          let out = '';
+          spawned.stdout!.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            try {
+              resolve(JSON.parse(out));
+            } catch {
+              // not whole yet
+            }
+          });
+        },
+      });
+      void exited.then((result) => reject(new Error(`start exited early: ${result.stderr}`)));
+    });
+    const summary = await ready;
+    return { ...summary, stop: () => new Promise<void>((resolve) => {
+      child!.once('close', () => resolve());
+      child!.kill('SIGINT');
+    }) };
+  }
+
+  it('saves the demo connection where the CLI finds it, keeps what the user saves, and refreshes the emulator\'s port on each start', async () => {
+    const home = path.join(tempDir(), 'home');
+    const env = { S3_CONNECTOR_HOME: home };
+    const first = await start(env);
+    let second: Awaited<ReturnType<typeof start>> | undefined;
+    try {
+      // The emulator's test keys, printed so they can be used elsewhere.
+      expect(first).toMatchObject({ home, connection: 'Demo bucket (embedded emulator)', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
+      const listed = await cli(null, ['connections', 'list'], { env });
+      expect(listed.stdout).toContain('Demo bucket (embedded emulator) (demo-images, us-east-1)');
+      const run = await cli(null, ['run', 'list', '--connection', 'Demo bucket (embedded emulator)', '--input', '{"prefix":"photos/"}'], { env });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).objects).toHaveLength(5);
+      // The user saves a connection of their own while the demo runs.
+      const added = await cli(null, ['connections', 'add', '--values', JSON.stringify(s3.connection({ name: 'Mine' }))], { env });
+      expect(added.code, added.stderr).toBe(0);
+    } finally {
+      await first.stop();
+    }
+    try {
+      second = await start(env);
+      expect(second.endpoint).not.toBe(first.endpoint);
+      const listed = await cli(null, ['connections', 'list', '--json'], { env });
+      const saved = JSON.parse(listed.stdout) as { name: string; values: { endpoint: string } }[];
+      expect(saved.map((c) => c.name).sort()).toEqual(['Demo bucket (embedded emulator)', 'Mine']);
+      expect(saved.find((c) => c.name.startsWith('Demo'))!.values.endpoint).toBe(second.endpoint);
+      expect((await cli(null, ['connections', 'test', 'Demo bucket (embedded emulator)'], { env })).code).toBe(0);
+    } finally {
+      await second?.stop();
+    }
+  }, 60_000);
+
+  it('prints how to use the demo from another terminal, and the emulator\'s key pair', async () => {
+    const home = path.join(tempDir(), 'home');
+    let banner = '';
+    const done = cli(home, ['start'], {
+      onSpawn: (child) =>
+        child.stdout!.on('data', (chunk: Buffer) => {
+          banner += chunk.toString();
+          if (banner.includes('Press Ctrl-C to stop.')) child.kill('SIGINT');
+        }),
+    });
+    const result = await done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(banner).toMatch(/^Playground: http:\/\/127\.0\.0\.1:\d+\/\n/);
+    expect(banner).toContain('  access key ID:      AKIAIOSFODNN7EXAMPLE\n  secret access key:  wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n');
+    expect(banner).toContain(`Saved connections, their key and files: ${home} (kept).`);
+    expect(banner).toMatch(new RegExp(`connections list --home "${home}"\n`));
+    expect(banner).toContain(`run list --connection "Demo bucket (embedded emulator)" --input '{"prefix":"photos/"}' --home "${home}"`);
+  }, 60_000);
 });
 
 describe('Ctrl-C', () => {
@@ -201,31 +407,87 @@ describe('Ctrl-C', () => {
   });
 });
 
-describe('connections add in a terminal', () => {
-  it('asks for each field in x-order, does not echo the secret, and asks again for a value the schema refuses', async () => {
-    const connector = await loadConnector(PACKAGE_DIR, { lazyEntry: true });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    // name, access key, a secret pasted with a space, (bucket left empty: required), bucket, region (default),
-    // no advanced settings, then the corrected secret.
-    const answers = ['Photos', 'AKIAIOSFODNN7EXAMPLE', 'pasted secret', '', 'photo-bucket', '', 'n', 'wJalrXUtnFEMI/K7MDENG'];
-    let transcript = '';
-    output.on('data', (chunk: Buffer) => {
-      transcript += chunk.toString();
-      // Answer each question once it is asked, as a person would.
-      if (/(: |\] )$/.test(chunk.toString())) setImmediate(() => input.write(`${answers.shift() ?? ''}\n`));
-    });
+/** Streams standing in for a terminal: answers each question as it is asked, and keeps the transcript. */
+function conversation(answers: string[]) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let transcript = '';
+  output.on('data', (chunk: Buffer) => {
+    transcript += chunk.toString();
+    // Answer each question once it is asked, as a person would.
+    if (/(: |\] )$/.test(chunk.toString())) setImmediate(() => input.write(`${answers.shift() ?? ''}\n`));
+  });
+  return { io: { input, output }, transcript: () => transcript };
+}
 
-    const values = await promptConnection(connector, { input, output });
+describe('connections add in a terminal', () => {
+  it('asks for each field in x-order with the endpoint early, checks each answer as it is given, and never echoes the secret', async () => {
+    const connector = await loadConnector(PACKAGE_DIR, { lazyEntry: true });
+    // name, no endpoint, a secret key pasted as the key ID (refused at once: AWS IDs start AKIA), the key ID,
+    // a secret with a space (refused at once), the secret, (bucket left empty: required), bucket, region (Enter:
+    // the default), no advanced settings.
+    const { io, transcript } = conversation(['Photos', '', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AKIAIOSFODNN7EXAMPLE', 'pasted secret', 'wJalrXUtnFEMI/K7MDENG', '', 'photo-bucket', '', 'n']);
+
+    const values = await promptConnection(connector, io);
 
     expect(values).toEqual({ name: 'Photos', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG', bucket: 'photo-bucket', region: 'us-east-1' });
-    const asked = [...transcript.matchAll(/^(Connection name|Access key ID|Secret access key|Bucket|Region)\b/gm)].map((m) => m[1]);
-    expect(asked).toEqual(['Connection name', 'Access key ID', 'Secret access key', 'Bucket', 'Bucket', 'Region', 'Secret access key']);
-    expect(transcript).toContain('Bucket is required.');
-    expect(transcript).toContain('✖ Expected a secret without spaces or line breaks (check for a stray space when pasting) for `connection.secretAccessKey` but received a hidden value.');
-    expect(transcript).toContain('Change advanced settings (Base path, Custom endpoint');
-    expect(transcript).not.toContain('pasted secret');
-    expect(transcript).not.toContain('wJalrXUtnFEMI');
+    const asked = [...transcript().matchAll(/^(Connection name|Custom endpoint|Access key ID|Secret access key|Bucket|Region)\b/gm)].map((m) => m[1]);
+    expect(asked).toEqual(['Connection name', 'Custom endpoint', 'Access key ID', 'Access key ID', 'Secret access key', 'Secret access key', 'Bucket', 'Bucket', 'Region']);
+    expect(transcript()).toContain('✖ Expected an AWS access key ID: 20 characters starting with AKIA or ASIA');
+    expect(transcript()).toContain('Bucket is required.');
+    expect(transcript()).toContain('✖ Expected a secret without spaces or line breaks (check for a stray space when pasting) for `connection.secretAccessKey` but received a hidden value.');
+    expect(transcript()).toMatch(/^Region \[Enter: "us-east-1"; Tab completes\]: /m);
+    // A secret pasted as the key ID is not echoed in the message that refuses it.
+    expect(transcript()).toContain('for `connection.accessKeyId` but received a value of 40 characters (not shown: it looks like a secret).');
+    expect(transcript()).toContain('Change advanced settings (Base path, Path-style URLs');
+    expect(transcript()).not.toContain('pasted secret');
+    expect(transcript()).not.toContain('wJalrXUtnFEMI');
+  });
+
+  it('says what to type, and shows the defaults a custom endpoint brings (path-style URLs, checksums)', async () => {
+    const connector = await loadConnector(PACKAGE_DIR, { lazyEntry: true });
+    // name, a MinIO endpoint, its own kind of key ID, secret, bucket, region, then the advanced settings: all Enter.
+    const { io, transcript } = conversation(['MinIO', 'http://localhost:9000', 'minioadmin', 'minio-secret', 'photos', '', 'y']);
+    const values = await promptConnection(connector, io);
+    expect(values).toMatchObject({ name: 'MinIO', endpoint: 'http://localhost:9000', accessKeyId: 'minioadmin', forcePathStyle: true, checksums: 'whenRequired' });
+    expect(transcript()).toMatch(/^Path-style URLs \(optional\) \[y\/n; Enter: y\]: /m);
+    expect(transcript()).toMatch(/^ {2}1\. Only when the operation requires them \(compatible\) {2}\(default\)$/m);
+    expect(transcript()).toMatch(/^Checksums \(optional\) \[1-2 or a value; Enter: "whenRequired"\]: /m);
+    expect(transcript()).toMatch(/^Attempts \(optional\) \[a whole number; Enter: 3\]: /m);
+  });
+});
+
+describe('run in a terminal', () => {
+  it('asks for the action\'s fields, completing a key with Tab from the bucket', async () => {
+    const client = rawClient(s3.endpoint);
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'tab/sunset.jpg', Body: 'x' }));
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'tab/notes/a.txt', Body: 'x' }));
+    const connector = await loadConnector(PACKAGE_DIR);
+    const home = await homeWith();
+    const host = await openHost({ connectorDir: PACKAGE_DIR, home });
+    const input = new PassThrough();
+    // A terminal: readline reads keys, so Tab completes.
+    const output = Object.assign(new PassThrough(), { isTTY: true, columns: 120 });
+    let screenText = '';
+    output.on('data', (chunk: Buffer) => (screenText += chunk.toString()));
+    const typed = (text: string) => new Promise<void>((resolve) => setTimeout(() => { input.write(text); resolve(); }, 50));
+    const asked = promptInput(connector, connector.action('head'), { input, output }, {
+      suggest: (field, _kind, query, so) => host.suggest('Emulator', { action: 'head', field, input: so, query }),
+      file: (file) => host.files.adopt(file),
+    });
+    await typed('tab/su');
+    await typed('\t');
+    // The completion goes to the bucket: wait for it to land on the line, then accept it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await typed('\r');
+    expect(await asked).toEqual({ key: 'tab/sunset.jpg' });
+    expect(screen(screenText).join('\n')).toContain('Key [e.g. "photos/dog.jpg"; Tab completes]: tab/sunset.jpg');
+  });
+
+  it('completes with the folders and keys under what is typed, folders first', async () => {
+    const completer = suggestCompleter(async (query) => ({ options: [{ value: `${query}2024/` }, { value: `${query}dog.jpg` }] }));
+    const result = await new Promise<[string[], string]>((resolve) => completer('photos/', (_error, value) => resolve(value)));
+    expect(result).toEqual([['photos/2024/', 'photos/dog.jpg'], 'photos/']);
   });
 });
 
@@ -243,6 +505,33 @@ describe('progress', () => {
     view.update({ done: 3, total: 12, message: 'photos/alps.jpg' });
     view.stop();
     expect(text()).toMatch(/25% 3\/12 photos\/alps\.jpg/);
+  });
+
+  it('writes the Ctrl-C notice and log lines above the bar, where they stay once the bar is cleared', async () => {
+    const { out, text } = stream(true);
+    const view = progressView(out);
+    view.update({ done: 3, total: 12, message: 'photos/alps.jpg' });
+    view.log('[warn] resizeMany: photos/broken.jpg is not an image');
+    const run = withCancel(async (signal) => {
+      view.update({ done: 4, total: 12, message: 'photos/desert.jpg' });
+      process.emit('SIGINT');
+      expect(signal.aborted).toBe(true);
+      // The run winds down: its last reports still arrive.
+      view.update({ done: 5, total: 12, message: 'photos/night.jpg' });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      throw signal.reason;
+    }, view.log);
+    await expect(run).rejects.toThrow('Cancelled with Ctrl-C');
+    view.stop();
+    out.write('✖ Aborted: The run was cancelled.\n');
+    out.write('$ echo EXIT=$?\nEXIT=130\n');
+    expect(screen(text()).filter(Boolean)).toEqual([
+      '[warn] resizeMany: photos/broken.jpg is not an image',
+      'Cancelling… (press Ctrl-C again to quit at once)',
+      '✖ Aborted: The run was cancelled.',
+      '$ echo EXIT=$?',
+      'EXIT=130',
+    ]);
   });
 
   it('stays silent when stderr is not a terminal (pipes, CI logs)', () => {

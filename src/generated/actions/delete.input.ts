@@ -15,7 +15,7 @@ export type DeleteInput = {
    */
   keys?: [string, ...string[]];
   /**
-   * Deletes every object whose key starts with this, relative to the base path, e.g. "tmp/2024/" for a folder and everything below it. It cannot be empty: to empty the whole base path, list it and pass `keys`.
+   * Deletes every object whose key starts with this, relative to the base path, e.g. "tmp/2024/". Cannot be empty.
    */
   prefix?: string;
 } & (

@@ -9,11 +9,11 @@ export interface GetInput {
    */
   key: string;
   /**
-   * `text` decodes the object with its charset (UTF-8 unless its Content-Type names another); `base64` keeps binary data exact; `json` parses it; `file` streams it into the host's file store, at any size. The inline modes (text, base64, json) take objects up to 16 MiB.
+   * text, base64 or parsed JSON (objects up to 16 MiB), or a file in the host's file store (any size).
    */
   as?: 'text' | 'base64' | 'json' | 'file';
   /**
-   * Only part of the object, as an HTTP byte range: `0-1023` (the first KiB), `1024-` (from byte 1024 to the end) or `-500` (the last 500 bytes). The `bytes=` prefix is optional.
+   * Only part of the object, as a byte range: 0-1023 (the first KiB), 1024- (from byte 1024) or -500 (the last 500 bytes).
    */
   range?: string;
   /**

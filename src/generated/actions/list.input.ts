@@ -9,7 +9,7 @@ export interface ListInput {
    */
   prefix?: string;
   /**
-   * Groups keys that contain this after the prefix into folders, returned in `folders` instead of `objects`. Use "/" to list one folder level; leave empty to list every key below the prefix.
+   * Groups the keys that contain it after the prefix into `folders`: "/" lists one folder level. Empty: every key below the prefix.
    */
   delimiter?: string;
   /**
@@ -17,7 +17,7 @@ export interface ListInput {
    */
   all?: boolean;
   /**
-   * With `all`: stop after this many objects and folders together. When the limit cuts the listing, `isTruncated` is true and `nextContinuationToken` resumes exactly where it stopped.
+   * With `all`: stop after this many objects and folders; a token then resumes where it stopped.
    */
   limit?: number;
   /**

@@ -13,7 +13,7 @@ export interface PresignInput {
    */
   method?: 'GET' | 'PUT';
   /**
-   * How long the URL works, from 1 second to 7 days (604800, S3's maximum). With temporary credentials (a session token) it stops working when they expire, whichever comes first.
+   * How long the URL works: 1 second to 7 days (604800); temporary credentials may expire sooner.
    */
   expiresIn?: number;
   /**

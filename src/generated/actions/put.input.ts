@@ -43,11 +43,11 @@ export type PutInput = {
     [k: string]: unknown | undefined;
   };
   /**
-   * The object's MIME type. Leave empty to detect it from the key's extension, then from the file, else application/octet-stream; text gets "; charset=utf-8".
+   * The object's MIME type. Leave empty to detect it from the key's extension, or the file's own type when the extension says nothing more specific.
    */
   contentType?: string;
   /**
-   * User-defined metadata, stored as x-amz-meta-* headers. Names: ASCII letters, digits and - _ . (stored lowercase); values: any text. At most 2 KB in all.
+   * User metadata, stored as x-amz-meta-* headers: names of ASCII letters, digits and - _ . (stored lowercase); 2 KB at most.
    */
   metadata?: {
     [k: string]: string | undefined;
@@ -85,11 +85,11 @@ export type PutInput = {
    */
   serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
   /**
-   * With SSE-KMS or DSSE-KMS: the KMS key's ID, alias or ARN. Leave empty for the account's aws/s3 key. The credentials also need kms:GenerateDataKey on it (and kms:Decrypt to read).
+   * With SSE-KMS or DSSE-KMS: the KMS key's ID, alias or ARN. Empty for the account's aws/s3 key.
    */
   kmsKeyId?: string;
   /**
-   * Object tags, for lifecycle rules, access policies and cost reports: at most 10; names up to 128 characters and values up to 256, of letters, digits, spaces and + - = . _ : / @. Needs s3:PutObjectTagging.
+   * Object tags for lifecycle rules, access policies and cost reports: at most 10. Needs s3:PutObjectTagging.
    */
   tags?: {
     [k: string]: string | undefined;

@@ -9,11 +9,11 @@ export interface ResizeInput {
    */
   key: string;
   /**
-   * Where to write the result, relative to the base path; may use placeholders, e.g. thumbs/{name}-{size}.{ext}. Leave empty to return the image to the workflow instead (see `as`). Placeholders: {key} the source key (photos/2024/dog.jpg), {dir} its folder (photos/2024; empty at the top, and the slash after it goes too), {path} the key without extension (photos/2024/dog), {name} the file name without extension (dog), {sourceExt} the source's extension as written (JPG), {ext} the output's extension (jpg, png, webp, avif or gif), {format} the output format (jpeg...), {width} and {height} the requested size before dpr (empty when open), {size} the requested size (200x200, 800x), {dpr} the pixel density (2). Write {{ and }} for literal braces.
+   * Where to write the result, relative to the base path, with placeholders such as {name}, {size} and {ext}. Empty: return the image to the workflow (see `as`).
    */
   destinationKey?: string;
   /**
-   * The box as WIDTHxHEIGHT: "200x200", "800x" (width only) or "x300" (height only). Or give width and height instead. With neither, the image keeps its size (a format conversion).
+   * The box as WIDTHxHEIGHT: "200x200", "800x" or "x300". Or give width and height; with neither, only the format changes.
    */
   size?: string;
   /**
@@ -25,19 +25,19 @@ export interface ResizeInput {
    */
   height?: number;
   /**
-   * How the image fits the box when both sides are given. inside (the default) never crops: the image is as large as possible within the box, proportions kept (imgix fit=clip/max, imgproxy rt:fit). cover fills the box and crops the overflow (imgix fit=crop, imgproxy rt:fill). contain fits inside and pads to the box with `background` (imgix fit=fill, imgproxy rt:fit with extend). fill stretches to the box, ignoring proportions (imgix fit=scale, imgproxy rt:force). outside is as small as possible while covering the box, without cropping (no imgix or imgproxy equivalent).
+   * How the image fits the box when both width and height are given.
    */
   fit?: 'inside' | 'cover' | 'contain' | 'fill' | 'outside';
   /**
-   * The output format. original keeps the source's format; TIFF becomes JPEG and SVG becomes PNG. Animated GIF and WebP keep their animation in gif and webp (and original); jpeg, png and avif take the first frame.
+   * The output format; original keeps the source's (TIFF becomes JPEG, SVG becomes PNG).
    */
   format?: 'original' | 'jpeg' | 'png' | 'webp' | 'avif';
   /**
-   * 1 (smallest) to 100 (best), for JPEG, WebP and AVIF; PNG and GIF are lossless. Default: sharp's, 80 for JPEG and WebP, 50 for AVIF (about as good as JPEG at 80).
+   * 1 (smallest) to 100 (best), for JPEG, WebP and AVIF. Default: 80, and 50 for AVIF.
    */
   quality?: number;
   /**
-   * Where to crop (cover) or place the image in the box (contain). A compass point, or for cover a smart crop: entropy keeps the busiest region, attention the most eye-catching (skin tones, saturation, contrast), like imgix crop=entropy and imgproxy g:sm. Animated images are cropped at the centre. Default: center.
+   * Where to crop (cover) or place the image in the box (contain). Default: center.
    */
   position?:
     | 'center'
@@ -52,7 +52,7 @@ export interface ResizeInput {
     | 'entropy'
     | 'attention';
   /**
-   * For cover: the point to keep in the middle of the crop, as fractions of the source's width and height from its top left (after EXIF orientation), as imgix's fp-x/fp-y and imgproxy's g:fp. Instead of position.
+   * For cover: the point to keep in view, as fractions of the width and height from the top left. Instead of position.
    */
   focalPoint?: {
     /**
@@ -65,19 +65,19 @@ export interface ResizeInput {
     y: number;
   };
   /**
-   * Device pixel ratio, 1 to 5: the output has width × dpr by height × dpr pixels, as imgix's dpr and imgproxy's dpr.
+   * Device pixel ratio: the output has width × dpr by height × dpr pixels.
    */
   dpr?: number;
   /**
-   * Colour for the padding of contain, and for transparent areas when writing JPEG (which has no transparency). When given, transparency is flattened onto it in every format. Default: transparent where the format keeps it, white in JPEG.
+   * Colour of contain's padding and of transparent areas in JPEG. Default: transparent, white in JPEG.
    */
   background?: string;
   /**
-   * Keep a source smaller than the box at its own size (as imgproxy and thumbor do by default): the output may then be smaller than asked; contain still pads to the box. Turn off to upscale.
+   * Keep a source smaller than the box at its own size; turn off to upscale.
    */
   withoutEnlargement?: boolean;
   /**
-   * Keep the source's colour profile (e.g. Display P3) instead of converting to sRGB. All other metadata (EXIF, GPS, XMP, IPTC) is always removed; EXIF orientation is applied to the pixels first. CMYK sources always become sRGB.
+   * Keep the source's colour profile (e.g. Display P3) instead of converting to sRGB; other metadata is always removed.
    */
   keepIcc?: boolean;
   /**
@@ -85,15 +85,15 @@ export interface ResizeInput {
    */
   cacheControl?: string;
   /**
-   * Without destinationKey: file (the default) puts the image in the host's file store and returns its reference; base64 returns the bytes as base64 text, for small images.
+   * Without destinationKey: file (the default) puts the image in the host's file store; base64 returns it as text, for small images.
    */
   as?: 'file' | 'base64';
   /**
-   * A larger source is refused with TooLarge before it is downloaded: each image in flight is held in memory while it is decoded.
+   * A larger source is refused with TooLarge before it is downloaded.
    */
   maxInputBytes?: number;
   /**
-   * A source with more pixels (width × height, every frame of an animation kept) is refused with TooLarge from its header, before decoding: the guard against decompression bombs. Default 50 megapixels, as imgproxy; at most 268402689, sharp's ceiling.
+   * A source with more pixels (width × height × frames) is refused with TooLarge before it is decoded. Default: 50 megapixels.
    */
   maxInputPixels?: number;
 }

@@ -147,7 +147,7 @@ export interface ResizeManyInput {
         string
       ];
   /**
-   * Where each output goes, relative to the base path, e.g. thumbs/{path}-{size}.{ext}. It must tell sources apart ({key}, {path} or {name}) and, with several sizes, sizes apart ({size}, {width} or {height}). Keys that match it are never taken as sources, so outputs under the same prefix are not resized again. Placeholders: {key} the source key (photos/2024/dog.jpg), {dir} its folder (photos/2024; empty at the top, and the slash after it goes too), {path} the key without extension, after the prefix's folder (photos/2024/dog), {name} the file name without extension (dog), {sourceExt} the source's extension as written (JPG), {ext} the output's extension (jpg, png, webp, avif or gif), {format} the output format (jpeg...), {width} and {height} the requested size before dpr (empty when open), {size} the requested size (200x200, 800x), {dpr} the pixel density (2). Write {{ and }} for literal braces.
+   * Where each output goes, relative to the base path: {name}, {path} or {key} tells sources apart, and {size}, {width} or {height} sizes.
    */
   destinationKey: string;
   /**
@@ -157,19 +157,19 @@ export interface ResizeManyInput {
    */
   extensions?: [string, ...string[]];
   /**
-   * How the image fits the box when both sides are given. inside (the default) never crops: the image is as large as possible within the box, proportions kept (imgix fit=clip/max, imgproxy rt:fit). cover fills the box and crops the overflow (imgix fit=crop, imgproxy rt:fill). contain fits inside and pads to the box with `background` (imgix fit=fill, imgproxy rt:fit with extend). fill stretches to the box, ignoring proportions (imgix fit=scale, imgproxy rt:force). outside is as small as possible while covering the box, without cropping (no imgix or imgproxy equivalent).
+   * How the image fits the box when both width and height are given.
    */
   fit?: 'inside' | 'cover' | 'contain' | 'fill' | 'outside';
   /**
-   * The output format. original keeps the source's format; TIFF becomes JPEG and SVG becomes PNG. Animated GIF and WebP keep their animation in gif and webp (and original); jpeg, png and avif take the first frame.
+   * The output format; original keeps the source's (TIFF becomes JPEG, SVG becomes PNG).
    */
   format?: 'original' | 'jpeg' | 'png' | 'webp' | 'avif';
   /**
-   * 1 (smallest) to 100 (best), for JPEG, WebP and AVIF; PNG and GIF are lossless. Default: sharp's, 80 for JPEG and WebP, 50 for AVIF (about as good as JPEG at 80).
+   * 1 (smallest) to 100 (best), for JPEG, WebP and AVIF. Default: 80, and 50 for AVIF.
    */
   quality?: number;
   /**
-   * Where to crop (cover) or place the image in the box (contain). A compass point, or for cover a smart crop: entropy keeps the busiest region, attention the most eye-catching (skin tones, saturation, contrast), like imgix crop=entropy and imgproxy g:sm. Animated images are cropped at the centre. Default: center.
+   * Where to crop (cover) or place the image in the box (contain). Default: center.
    */
   position?:
     | 'center'
@@ -184,19 +184,19 @@ export interface ResizeManyInput {
     | 'entropy'
     | 'attention';
   /**
-   * Device pixel ratio, 1 to 5: the output has width × dpr by height × dpr pixels, as imgix's dpr and imgproxy's dpr.
+   * Device pixel ratio: the output has width × dpr by height × dpr pixels.
    */
   dpr?: number;
   /**
-   * Colour for the padding of contain, and for transparent areas when writing JPEG (which has no transparency). When given, transparency is flattened onto it in every format. Default: transparent where the format keeps it, white in JPEG.
+   * Colour of contain's padding and of transparent areas in JPEG. Default: transparent, white in JPEG.
    */
   background?: string;
   /**
-   * Keep a source smaller than the box at its own size (as imgproxy and thumbor do by default): the output may then be smaller than asked; contain still pads to the box. Turn off to upscale.
+   * Keep a source smaller than the box at its own size; turn off to upscale.
    */
   withoutEnlargement?: boolean;
   /**
-   * Keep the source's colour profile (e.g. Display P3) instead of converting to sRGB. All other metadata (EXIF, GPS, XMP, IPTC) is always removed; EXIF orientation is applied to the pixels first. CMYK sources always become sRGB.
+   * Keep the source's colour profile (e.g. Display P3) instead of converting to sRGB; other metadata is always removed.
    */
   keepIcc?: boolean;
   /**
@@ -204,15 +204,15 @@ export interface ResizeManyInput {
    */
   cacheControl?: string;
   /**
-   * Resize every source even when its outputs are up to date, and replace objects at the destination keys that this action did not write.
+   * Redo every output, even up-to-date ones, and replace objects at the destination keys that this action did not write.
    */
   force?: boolean;
   /**
-   * How many images are resized side by side, each on one CPU core; the downloads and uploads of twice as many go on alongside, so the CPU does not wait on S3. Default: the number of CPU cores, at most 4.
+   * How many images are resized at once, one CPU core each. Default: the CPU cores, at most 4.
    */
   concurrency?: number;
   /**
-   * How many source images this run looks at (resized, skipped or failed). When more remain, the result has isTruncated and a nextContinuationToken to resume from.
+   * How many source images this run looks at; when more remain, the result has a token to resume from.
    */
   limit?: number;
   /**
@@ -220,11 +220,11 @@ export interface ResizeManyInput {
    */
   continuationToken?: string;
   /**
-   * A larger source is refused with TooLarge before it is downloaded: each image in flight is held in memory while it is decoded.
+   * A larger source is refused with TooLarge before it is downloaded.
    */
   maxInputBytes?: number;
   /**
-   * A source with more pixels (width × height, every frame of an animation kept) is refused with TooLarge from its header, before decoding: the guard against decompression bombs. Default 50 megapixels, as imgproxy; at most 268402689, sharp's ceiling.
+   * A source with more pixels (width × height × frames) is refused with TooLarge before it is decoded. Default: 50 megapixels.
    */
   maxInputPixels?: number;
 }

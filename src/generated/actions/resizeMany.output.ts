@@ -18,6 +18,16 @@ export interface ResizeManyOutput {
    */
   written: number;
   /**
+   * The keys written, relative to the base path, in key order: the first 1,000 written, for a later step to use.
+   *
+   * @maxItems 1000
+   */
+  writtenKeys: string[];
+  /**
+   * Keys written beyond the 1,000 in `writtenKeys` (0 when it lists them all).
+   */
+  writtenKeysOmitted: number;
+  /**
    * Listed keys not taken as sources: other extensions, folder markers, and keys that match destinationKey (outputs).
    */
   ignored: number;

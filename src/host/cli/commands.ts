@@ -1,13 +1,18 @@
 /** The CLI's commands. Each returns its exit code; expected failures are thrown as HostError or ConnectorError. */
+import path from 'node:path';
 import { loadConnector, type TestResult } from '../core/connector.js';
 import { connectionFromEnv } from '../core/env.js';
+import { shownDetails } from '../core/details.js';
 import { exitCodeFor, HostError } from '../core/errors.js';
 import type { LogLevel } from '../core/logger.js';
+import { defaultHome } from '../core/paths.js';
 import { openHost, cancelOnSigint, throttleProgress, type Host } from '../core/run.js';
 import { BIN, usageError, type Flags } from './args.js';
+import { FILE_HINT, withLocalFiles, withPaths } from './files.js';
+import { actionHelp } from './help.js';
 import { jsonArgument, jsonObjectArgument } from './input.js';
 import { progressView, type ProgressView } from './progress.js';
-import { confirm, promptConnection } from './prompt.js';
+import { confirm, promptConnection, promptInput } from './prompt.js';
 
 export interface CliIO {
   stdout: NodeJS.WriteStream;
@@ -31,8 +36,10 @@ function write(stream: NodeJS.WritableStream, text: string): void {
 
 /** The entry is imported on the first hook call: listing and saving start without loading the SDKs. */
 function open(cli: Cli): Promise<Host> {
-  return openHost({ connectorDir: cli.connectorDir, home: cli.home, env: cli.io.env, lazyEntry: true });
+  return openHost({ connectorDir: cli.connectorDir, home: cli.home, env: cli.io.env, lazyEntry: true, filesHint: FILE_HINT });
 }
+
+const stderrLine = (cli: Cli) => (line: string) => write(cli.io.stderr, line);
 
 /** Log lines on stderr: warnings and errors always, debug and info with --verbose. */
 function logSink(cli: Cli, view?: ProgressView) {
@@ -44,8 +51,13 @@ function logSink(cli: Cli, view?: ProgressView) {
   };
 }
 
-export async function actionsCommand(cli: Cli): Promise<number> {
+export async function actionsCommand(cli: Cli, actionId?: string): Promise<number> {
   const connector = await loadConnector(cli.connectorDir, { lazyEntry: true });
+  if (actionId !== undefined) {
+    const action = connector.action(actionId);
+    write(cli.io.stdout, cli.flags.json ? json(action) : actionHelp(action));
+    return 0;
+  }
   const list = connector.actions.map(({ id, name, description, group }) => ({ id, name, description, ...(group ? { group } : {}) }));
   if (cli.flags.json) {
     write(cli.io.stdout, json(list));
@@ -59,7 +71,7 @@ export async function actionsCommand(cli: Cli): Promise<number> {
     lines.push('', group);
     for (const a of actions) lines.push(`  ${a.id.padEnd(width)}  ${a.name}: ${a.description}`);
   }
-  lines.push('', `Run one with: ${BIN} run <action> --connection <name> --input '{...}'`);
+  lines.push('', `Show an action's fields: ${BIN} actions <action>`, `Run one with: ${BIN} run <action> --connection <name> --input '{...}'`);
   write(cli.io.stdout, lines.join('\n'));
   return 0;
 }
@@ -130,7 +142,7 @@ async function add(cli: Cli): Promise<number> {
     values = await promptConnection(host.connector, io);
     if (cli.flags.name !== undefined) values.name = cli.flags.name;
     write(cli.io.stderr, '\nTesting the connection…');
-    const result = await withCancel(cli, (signal) => host.test({ values: values! }, { signal, log: logSink(cli) }));
+    const result = await withCancel((signal) => host.test({ values: values! }, { signal, log: logSink(cli) }), stderrLine(cli));
     write(cli.io.stderr, describeTest(result));
     if (!result.ok && !(await confirm(io, 'Save it anyway?'))) {
       write(cli.io.stderr, 'Not saved.');
@@ -147,17 +159,17 @@ async function add(cli: Cli): Promise<number> {
 
 async function test(cli: Cli, ref: string): Promise<number> {
   const host = await open(cli);
-  const result = await withCancel(cli, (signal) => host.test(ref, { signal, log: logSink(cli) }));
+  const result = await withCancel((signal) => host.test(ref, { signal, log: logSink(cli) }), stderrLine(cli));
   write(cli.io.stdout, cli.flags.json ? json(result) : describeTest(result));
   return result.ok ? 0 : exitCodeFor(result.code);
 }
 
-/** A test result as the person at the terminal reads it: the verdict, the message, then the details. */
+/** A test result as the person at the terminal reads it: the verdict, the message, then what the details add. */
 export function describeTest(result: TestResult): string {
   const lines = [result.ok ? `✔ ${result.message}` : `✖ ${result.code}: ${result.message}`];
   const { policy, ...details } = (result.details ?? {}) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(details)) {
-    if (value !== undefined) lines.push(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  for (const [key, value] of shownDetails(details, result.message)) {
+    lines.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
   if (policy !== undefined) lines.push('', 'The minimal IAM policy this connection needs:', JSON.stringify(policy, null, 2));
   return lines.join('\n');
@@ -167,24 +179,40 @@ export async function runCommand(cli: Cli, [actionId, ...rest]: string[]): Promi
   if (!actionId || rest.length > 0) throw usageError('`run` takes one action id, e.g. `run list --connection <name>`.');
   if (!cli.flags.connection) throw usageError('`run` needs --connection <name|id>: see `connections list`.');
   const host = await open(cli);
-  const connection = cli.flags.connection;
-  const input = cli.flags.input === undefined ? {} : await jsonArgument('input', cli.flags.input, cli.io.stdin);
+  const action = host.connector.action(actionId);
+  // An unknown connection is refused before any question is asked.
+  const connection = host.store.resolve(cli.flags.connection).id;
+  let given: unknown;
+  if (cli.flags.input !== undefined) given = await jsonArgument('input', cli.flags.input, cli.io.stdin);
+  else if (cli.io.stdin.isTTY && !cli.flags.json) {
+    // In a terminal, the fields are asked for; key fields complete with Tab from the bucket.
+    given = await promptInput(host.connector, action, { input: cli.io.stdin, output: cli.io.stderr }, {
+      suggest: (field, _kind, query, so) => host.suggest(connection, { action: action.id, field, input: so, query }),
+      file: (file) => host.files.adopt(file),
+    });
+  } else given = {};
+  const input = await withLocalFiles(action, given, cli.flags.file ?? [], host.files);
   const view = progressView(cli.io.stderr);
   try {
-    const output = await withCancel(cli, (signal) =>
-      host.run(actionId, connection, input, { signal, log: logSink(cli, view), progress: throttleProgress((p) => view.update(p)) }),
+    const output = await withCancel(
+      (signal) => host.run(actionId, connection, input, { signal, log: logSink(cli, view), progress: throttleProgress((p) => view.update(p)) }),
+      view.log,
     );
     view.stop();
-    write(cli.io.stdout, json(output));
+    write(cli.io.stdout, json(withPaths(output, host.files)));
     return 0;
   } finally {
     view.stop();
   }
 }
 
-/** Runs `work` with a signal that Ctrl-C aborts; the connector then fails with Aborted and cleans up. */
-async function withCancel<T>(cli: Cli, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const cancel = cancelOnSigint(() => write(cli.io.stderr, '\nCancelling… (press Ctrl-C again to quit at once)'));
+/**
+ * Runs `work` with a signal that Ctrl-C aborts; the connector then fails with Aborted and cleans up.
+ * `say` writes the notice: through the progress view while a bar is drawn, so the bar does not
+ * overwrite it.
+ */
+export async function withCancel<T>(work: (signal: AbortSignal) => Promise<T>, say: (line: string) => void): Promise<T> {
+  const cancel = cancelOnSigint(() => say('Cancelling… (press Ctrl-C again to quit at once)'));
   try {
     return await work(cancel.signal);
   } finally {
@@ -192,13 +220,46 @@ async function withCancel<T>(cli: Cli, work: (signal: AbortSignal) => Promise<T>
   }
 }
 
+type Demo = import('../demo.js').Demo;
+
 interface DemoModule {
-  startDemo(options: { aws?: boolean; home?: string; connectorDir?: string }): Promise<{ url: string; endpoint?: string; bucket: string; close(): Promise<void> }>;
+  startDemo(options: import('../demo.js').DemoOptions): Promise<Demo>;
+}
+
+/** How to use the running demo from another terminal: the same home, the emulator's test keys. */
+function startBanner(cli: Cli, demo: Demo): string {
+  // Run from the repository (npm start), the CLI is this file, not an `s3-connector` on the PATH.
+  const script = process.argv[1] ?? '';
+  const relative = path.relative(process.cwd(), script);
+  const bin = path.basename(script) === 'cli.js' ? `node ${relative.startsWith('..') ? script : relative}` : BIN;
+  // Another terminal finds this home by itself only when it is ~/.s3-connector (S3_CONNECTOR_HOME may not be set there).
+  const home = cli.home === defaultHome({}) ? '' : ` --home ${JSON.stringify(cli.home)}`;
+  const name = JSON.stringify(demo.connection.name);
+  const lines = [`Playground: ${demo.url}`, ''];
+  if (demo.endpoint && demo.emulatorKeys) {
+    lines.push(
+      `S3 emulator: ${demo.endpoint}, bucket "${demo.bucket}". Its data is temporary: it goes when this stops.`,
+      `  access key ID:      ${demo.emulatorKeys.accessKeyId}`,
+      `  secret access key:  ${demo.emulatorKeys.secretAccessKey}`,
+      "  (AWS's documentation example keys: test keys, no one's secret.)",
+      '',
+    );
+  }
+  lines.push(
+    `Saved connections, their key and files: ${demo.home} (kept). The demo connection is "${demo.connection.name}".`,
+    'From another terminal, while this runs:',
+    `  ${bin} connections list${home}`,
+    `  ${bin} run list --connection ${name} --input '{"prefix":"photos/"}'${home}`,
+    `  ${bin} run resize --connection ${name} --input '{"key":"photos/sunset.jpg","width":320}'${home}`,
+    '',
+    'Press Ctrl-C to stop.',
+  );
+  return lines.join('\n');
 }
 
 /**
  * `start [aws]`: the playground (src/host/demo.ts), with the embedded emulator or, with `aws`, the
- * AWS_* environment. Loaded only when asked for, so every other command works without it.
+ * AWS_* environment, in the CLI's own home. Loaded only when asked for, so every other command works without it.
  */
 export async function startCommand(cli: Cli, [mode, ...rest]: string[]): Promise<number> {
   if ((mode !== undefined && mode !== 'aws') || rest.length > 0) throw usageError('`start` takes nothing, or `aws` to use the AWS_* environment instead of the emulator.');
@@ -208,13 +269,9 @@ export async function startCommand(cli: Cli, [mode, ...rest]: string[]): Promise
   } catch (error) {
     throw new HostError('Setup', `The playground is not built (${(error as Error).message}). Run \`npm run build\` first.`, { cause: error });
   }
-  const running = await demo.startDemo({
-    connectorDir: cli.connectorDir,
-    ...(mode === 'aws' ? { aws: true } : {}),
-    // Without --home the demo keeps its connections in a temporary folder, apart from the user's.
-    ...(cli.flags.home === undefined ? {} : { home: cli.home }),
-  });
-  write(cli.io.stdout, cli.flags.json ? json({ url: running.url, endpoint: running.endpoint, bucket: running.bucket }) : `Playground: ${running.url}\nPress Ctrl-C to stop.`);
+  const running = await demo.startDemo({ connectorDir: cli.connectorDir, home: cli.home, env: cli.io.env, ...(mode === 'aws' ? { aws: true } : {}) });
+  const summary = { url: running.url, endpoint: running.endpoint, bucket: running.bucket, home: running.home, connection: running.connection.name, ...(running.emulatorKeys ?? {}) };
+  write(cli.io.stdout, cli.flags.json ? json(summary) : startBanner(cli, running));
   await new Promise((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -16,20 +16,24 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (flags.version) {
       const { version } = JSON.parse(readFileSync(path.join(ownPackage ?? '.', 'package.json'), 'utf8')) as { version: string };
       io.stdout.write(`${version}\n`);
+      const notice = nodeSupportNotice(process.versions.node);
+      if (notice) io.stderr.write(`${notice}\n`);
       return EXIT_CODES.ok;
     }
     const connectorDir = flags.connector ? path.resolve(flags.connector) : ownPackage;
     if (!connectorDir) throw new HostError('Setup', 'No connector.json found above this CLI: pass --connector <dir>.');
     const [name, ...rest] = command;
+    const cli: Cli = { flags, io, connectorDir, home: flags.home ? path.resolve(flags.home) : defaultHome(io.env) };
+    // `run <action> --help` is the action's own help, like `actions <action>`.
+    if (flags.help && name === 'run' && rest.length === 1) return await actionsCommand(cli, rest[0]);
     if (flags.help || !name) {
       (name || flags.help ? io.stdout : io.stderr).write(`${USAGE}\n`);
       return flags.help ? EXIT_CODES.ok : EXIT_CODES.Usage;
     }
-    const cli: Cli = { flags, io, connectorDir, home: flags.home ? path.resolve(flags.home) : defaultHome(io.env) };
     switch (name) {
       case 'actions':
-        if (rest.length > 0) throw usageError('`actions` takes no arguments.');
-        return await actionsCommand(cli);
+        if (rest.length > 1) throw usageError('`actions` takes at most one action id, e.g. `actions resize`.');
+        return await actionsCommand(cli, rest[0]);
       case 'connections':
         return await connectionsCommand(cli, rest);
       case 'run':
@@ -42,6 +46,19 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     return report(error, asJson, io);
   }
+}
+
+/**
+ * The AWS SDK for JavaScript v3 announces that its releases after the first week of January 2027
+ * need Node.js 22 (its NodeVersionSupportWarning, https://a.co/c895JFp). Said once here and in the
+ * README instead of on every command.
+ */
+const SDK_NODE_MAJOR = 22;
+
+export function nodeSupportNotice(nodeVersion: string): string | undefined {
+  const major = Number(nodeVersion.split('.')[0]);
+  if (major >= SDK_NODE_MAJOR) return undefined;
+  return `Node.js ${nodeVersion} is supported. The AWS SDK for JavaScript that this package uses announces that its releases after the first week of January 2027 will need Node.js ${SDK_NODE_MAJOR} or later (https://a.co/c895JFp): upgrade Node.js before then. The CLI does not repeat the SDK's warning on every command.`;
 }
 
 /** Prints a failure (to stdout as JSON with --json, else to stderr) and returns its exit code. */

@@ -5,7 +5,7 @@ export interface ProgressView {
   update(p: Progress): void;
   /** Clears the bar so later lines start on a clean row. */
   stop(): void;
-  /** Writes a line above the bar without garbling it. */
+  /** Writes a line above the bar without garbling it (log lines, the Ctrl-C notice). */
   log(line: string): void;
 }
 
@@ -13,15 +13,19 @@ export interface ProgressView {
  * A progress bar on stderr, for bulk resizes and large transfers: only when stderr is a terminal,
  * so pipes, CI logs and `--json` consumers never see control characters. Created on the first report,
  * since most actions never report progress.
+ *
+ * cli-progress's MultiBar, with one bar: it moves the cursor relative to the lines it drew, and
+ * prints log lines above the bar. Its SingleBar saves and restores the absolute cursor position, so a
+ * line written below the bar was overwritten when the bar was cleared.
  */
 export function progressView(stream: NodeJS.WriteStream): ProgressView {
+  let bars: cliProgress.MultiBar | undefined;
   let bar: cliProgress.SingleBar | undefined;
-  const log = (line: string) => stream.write(bar ? `\r\x1b[K${line}\n` : `${line}\n`);
-  if (!stream.isTTY) return { update: () => {}, stop: () => {}, log };
+  if (!stream.isTTY) return { update: () => {}, stop: () => {}, log: (line) => stream.write(`${line}\n`) };
   return {
     update({ done, total, message }) {
-      if (!bar) {
-        bar = new cliProgress.SingleBar(
+      if (!bars || !bar) {
+        bars = new cliProgress.MultiBar(
           {
             stream,
             format: total === undefined ? '{value} done {message}' : '{bar} {percentage}% {value}/{total} {message}',
@@ -30,16 +34,26 @@ export function progressView(stream: NodeJS.WriteStream): ProgressView {
           },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(total ?? 0, done, { message: message ?? '' });
-        return;
+        bar = bars.create(total ?? 0, done, { message: message ?? '' });
+      } else {
+        if (total !== undefined) bar.setTotal(total);
+        bar.update(done, { message: message ?? '' });
       }
-      if (total !== undefined) bar.setTotal(total);
-      bar.update(done, { message: message ?? '' });
+      // Drawn at once: reports arrive throttled already (throttleProgress), and the run may end first.
+      bars.update();
     },
     stop() {
-      bar?.stop();
+      bars?.stop();
+      bars = undefined;
       bar = undefined;
     },
-    log,
+    log(line) {
+      if (!bars) {
+        stream.write(`${line}\n`);
+        return;
+      }
+      bars.log(`${line}\n`);
+      bars.update();
+    },
   };
 }

@@ -19,6 +19,9 @@ import { checker, createAjv, type FieldError, type JsonSchema } from './schema.j
 
 export type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, TestResult, Manifest };
 
+/** What a field named in a manifest entry's `suggest` map suggests (contract 1.2, section 6). */
+export type SuggestKind = NonNullable<NonNullable<Manifest['actions'][number]['suggest']>[string]>;
+
 export interface ActionInfo {
   id: string;
   name: string;
@@ -26,6 +29,22 @@ export interface ActionInfo {
   group?: string;
   inputSchema: JsonSchema;
   outputSchema: JsonSchema;
+  /** Fields (JSON Pointers) whose choices come from the connector's suggest hook, and their kind. */
+  suggest?: Record<string, SuggestKind>;
+}
+
+/** The suggest hook's request and answer (contract 1.2, section 6). */
+export interface SuggestRequest {
+  action: string;
+  field: string;
+  input?: unknown;
+  query?: string;
+  cursor?: string;
+}
+
+export interface SuggestResult {
+  options: { value: string; label: string; description?: string }[];
+  cursor?: string;
 }
 
 export interface LoadedConnector {
@@ -38,14 +57,22 @@ export interface LoadedConnector {
   /** The manifest's label template filled from the connection; it never names a secret (checked at load). */
   label(values: Record<string, unknown>): string;
   actions: ActionInfo[];
+  /** The action with this id; a usage error listing the actions otherwise. */
+  action(id: string): ActionInfo;
   /** Human messages, empty when valid. */
   validateConnection(values: unknown): string[];
   /** The same problems with the JSON Pointer of each field, for forms and prompts. */
   connectionErrors(values: unknown): FieldError[];
   /** Human messages about an action's input, empty when valid (the connector validates again). */
   validateInput(actionId: string, input: unknown): string[];
+  /** The same problems with the JSON Pointer of each field, for prompts. */
+  inputErrors(actionId: string, input: unknown): FieldError[];
+  /** Whether `value` matches a fragment of one of the connector's schemas (an `if`), for effective defaults. */
+  matches(schema: JsonSchema, value: unknown): boolean;
   testConnection(values: unknown, ctx?: TestContext): Promise<TestResult>;
   runAction(id: string, input: unknown, ctx: ActionContext): Promise<unknown>;
+  /** Choices for a field named in `suggest`; a usage error for any other field. */
+  suggest(request: SuggestRequest, ctx: ActionContext): Promise<SuggestResult>;
 }
 
 type Hook = (...args: unknown[]) => Promise<unknown>;
@@ -147,8 +174,12 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
       ...(action.group === undefined ? {} : { group: action.group }),
       inputSchema,
       outputSchema,
+      ...(action.suggest === undefined ? {} : { suggest: action.suggest as Record<string, SuggestKind> }),
     });
   }
+
+  const fragments = new WeakMap<JsonSchema, ValidateFunction>();
+  const fragmentAjv = createAjv({ strict: false });
 
   const iconSvg = await readText(dir, manifest.icon, 'The icon');
   if (!/<svg[\s>]/i.test(iconSvg)) throw invalid(dir, `the icon "${manifest.icon}" is not an SVG document.`);
@@ -156,7 +187,7 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
   // The entry (and the SDKs it pulls in) is imported once; eagerly by default, so a package that
   // does not export what its manifest names fails at load.
   let entry: Promise<Hooks> | undefined;
-  const hooks = () => (entry ??= importEntry(dir, manifest));
+  const hooks = () => (entry ??= importEntry(dir, manifest, actions.some((a) => a.suggest !== undefined)));
   if (!options.lazyEntry) await hooks();
 
   return {
@@ -166,6 +197,11 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
     connectionSchema,
     secretFields,
     actions,
+    action(id) {
+      const found = actions.find((a) => a.id === id);
+      if (!found) throw unknownAction(id, actions);
+      return found;
+    },
     label: (values) =>
       manifest.connection.label.replace(PLACEHOLDER, (_, field: string) => {
         const value = values[field];
@@ -178,11 +214,30 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
       if (!check) throw unknownAction(actionId, actions);
       return check(input).map((e) => e.message);
     },
+    inputErrors(actionId, input) {
+      const check = inputCheckers.get(actionId);
+      if (!check) throw unknownAction(actionId, actions);
+      return check(input);
+    },
+    matches(schema, value) {
+      let validate = fragments.get(schema);
+      if (!validate) {
+        // A fragment is not strict on its own (`required` without `type`); the whole schema was, at load.
+        validate = fragmentAjv.compile({ type: 'object', ...schema });
+        fragments.set(schema, validate);
+      }
+      return validate(structuredClone(value)) === true;
+    },
     testConnection: async (values, ctx = {}) => (await hooks()).test(values, ctx) as Promise<TestResult>,
     async runAction(id, input, ctx) {
       const handler = (await hooks()).actions[id];
       if (!seen.has(id) || !handler) throw unknownAction(id, actions);
       return handler(input, ctx);
+    },
+    async suggest(request, ctx) {
+      const kinds = actions.find((a) => a.id === request.action)?.suggest ?? {};
+      if (!kinds[request.field]) throw new HostError('Usage', `"${request.action}" suggests nothing for ${request.field}.`);
+      return (await hooks()).suggest!(request, ctx) as Promise<SuggestResult>;
     },
   };
 }
@@ -190,10 +245,11 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
 interface Hooks {
   test: Hook;
   actions: Record<string, Hook>;
+  suggest?: Hook;
 }
 
-/** Imports the entry module and checks it exports the test hook and a handler for every action. */
-async function importEntry(dir: string, manifest: Manifest): Promise<Hooks> {
+/** Imports the entry module and checks it exports the test hook, a handler for every action, and suggest when used. */
+async function importEntry(dir: string, manifest: Manifest, needsSuggest: boolean): Promise<Hooks> {
   let entry: Record<string, unknown>;
   try {
     entry = (await import(pathToFileURL(inside(dir, manifest.entry)).href)) as Record<string, unknown>;
@@ -210,7 +266,10 @@ async function importEntry(dir: string, manifest: Manifest): Promise<Hooks> {
   if (missing.length > 0) {
     throw invalid(dir, `the entry module "${manifest.entry}" exports no handler in \`actions\` for ${missing.map((id) => `"${id}"`).join(', ')}. Rebuild the package, or remove the action from connector.json.`);
   }
-  return { test: test as Hook, actions: handlers as Record<string, Hook> };
+  if (needsSuggest && typeof entry.suggest !== 'function') {
+    throw invalid(dir, `the entry module "${manifest.entry}" does not export \`suggest\`, which the \`suggest\` maps of connector.json need. Rebuild the package, or remove the maps.`);
+  }
+  return { test: test as Hook, actions: handlers as Record<string, Hook>, ...(needsSuggest ? { suggest: entry.suggest as Hook } : {}) };
 }
 
 function unknownAction(id: string, actions: ActionInfo[]): HostError {

@@ -8,6 +8,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { lookup } from 'mime-types';
 import type { FileRef, FileStore } from './connector.js';
 import { HostError } from './errors.js';
 
@@ -21,11 +22,39 @@ function extensionOf(name: string): string {
   return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '';
 }
 
+export interface LocalFileStoreOptions {
+  /** Appended to the error for an id the store did not make: how this host takes files in, e.g. the CLI's --file. */
+  unknownIdHint?: string;
+}
+
 export class LocalFileStore implements FileStore {
   readonly dir: string;
+  readonly #hint: string | undefined;
+  /** Local files handed in by the user (adopt), by the id of their FileRef: read in place, never copied. */
+  readonly #adopted = new Map<string, string>();
 
-  constructor(dir: string) {
+  constructor(dir: string, options: LocalFileStoreOptions = {}) {
     this.dir = path.resolve(dir);
+    this.#hint = options.unknownIdHint;
+  }
+
+  /**
+   * A FileRef for a file already on this machine (the CLI's `--file`), read where it is: a large file
+   * is not copied first. Known to this store instance only, so it lives as long as the command.
+   */
+  async adopt(file: string): Promise<FileRef> {
+    const absolute = path.resolve(file);
+    let info;
+    try {
+      info = await stat(absolute);
+    } catch (error) {
+      throw new HostError('Usage', `Cannot read the file ${absolute}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (error as Error).message}.`, { cause: error });
+    }
+    if (!info.isFile()) throw new HostError('Usage', `${absolute} is not a file.`);
+    const name = path.basename(absolute);
+    const id = `${randomUUID()}${extensionOf(name)}`;
+    this.#adopted.set(id, absolute);
+    return { id, name, size: info.size, contentType: lookup(name) || OCTET_STREAM };
   }
 
   async write(file: { name: string; data: NodeJS.ReadableStream | Uint8Array; contentType?: string }): Promise<FileRef> {
@@ -58,9 +87,31 @@ export class LocalFileStore implements FileStore {
 
   /** The file on disk, for previews. Refuses any id the store did not make, so no id can escape the folder. */
   pathOf(ref: Pick<FileRef, 'id'>): string {
+    const adopted = typeof ref.id === 'string' ? this.#adopted.get(ref.id) : undefined;
+    if (adopted) return adopted;
     if (typeof ref.id !== 'string' || !FILE_ID.test(ref.id)) {
-      throw new HostError('InvalidInput', `"${String(ref.id)}" is not the id of a file in this host's file store.`, { field: '/id' });
+      throw new HostError('InvalidInput', `"${String(ref.id)}" is not the id of a file in this host's file store.${this.#hint ? ` ${this.#hint}` : ''}`, { field: '/id' });
     }
     return path.join(this.dir, ref.id);
   }
+}
+
+/** A FileRef, as the contract shapes it: plain JSON with at least an id and a name. */
+function isFileRef(value: unknown): value is FileRef {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const ref = value as Record<string, unknown>;
+  return (
+    typeof ref.id === 'string' &&
+    typeof ref.name === 'string' &&
+    (ref.size === undefined || typeof ref.size === 'number') &&
+    (ref.contentType === undefined || typeof ref.contentType === 'string')
+  );
+}
+
+/** Every FileRef inside an action's output, wherever the output schema puts it: the objects themselves. */
+export function fileRefsIn(value: unknown, found: FileRef[] = []): FileRef[] {
+  if (isFileRef(value)) found.push(value);
+  else if (Array.isArray(value)) for (const item of value) fileRefsIn(item, found);
+  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) fileRefsIn(item, found);
+  return found;
 }

@@ -3,7 +3,7 @@
  * the saved connection with its secrets decrypted, an AbortSignal, a logger that masks those secrets,
  * the local file store, and progress.
  */
-import type { ActionContext, LoadedConnector, LoadOptions, Progress, TestResult } from './connector.js';
+import type { ActionContext, LoadedConnector, LoadOptions, Progress, SuggestRequest, SuggestResult, TestResult } from './connector.js';
 import { loadConnector } from './connector.js';
 import { LocalFileStore } from './files.js';
 import { maskingLogger, maskSecrets, secretValues, type LogSink } from './logger.js';
@@ -29,11 +29,15 @@ export interface Host {
   test(ref: ConnectionRef, options?: InvokeOptions): Promise<TestResult>;
   /** Runs an action; its output and any error leave with every secret of the connection masked. */
   run(actionId: string, ref: ConnectionRef, input: unknown, options?: InvokeOptions): Promise<unknown>;
+  /** The connector's choices for a field (contract 1.2, section 6), masked like an action's output. */
+  suggest(ref: ConnectionRef, request: SuggestRequest, options?: InvokeOptions): Promise<SuggestResult>;
 }
 
 export interface OpenHostOptions extends StoreOptions, LoadOptions {
   connectorDir: string;
   home: string;
+  /** How this host takes files in, added to the file store's error for an id it does not know. */
+  filesHint?: string;
 }
 
 const silent: LogSink = () => {};
@@ -42,7 +46,7 @@ const silent: LogSink = () => {};
 export async function openHost(options: OpenHostOptions): Promise<Host> {
   const connector = await loadConnector(options.connectorDir, options);
   const store = await ConnectionStore.open(options.home, options);
-  const files = new LocalFileStore(filesDir(options.home));
+  const files = new LocalFileStore(filesDir(options.home), options.filesHint === undefined ? {} : { unknownIdHint: options.filesHint });
 
   const connection: Host['connection'] = async (ref) => {
     const values = typeof ref === 'string' ? await store.reveal(store.resolve(ref).id) : ref.values;
@@ -60,22 +64,26 @@ export async function openHost(options: OpenHostOptions): Promise<Host> {
       const result = await connector.testConnection(values, { logger, ...(options.signal ? { signal: options.signal } : {}) });
       return maskSecrets(result, secrets);
     },
-    async run(actionId, ref, input, options = {}) {
-      const { values, secrets } = await connection(ref);
-      const ctx: ActionContext = {
-        connection: values,
-        files,
-        logger: maskingLogger(options.log ?? silent, secrets),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.progress ? { progress: options.progress } : {}),
-      };
-      try {
-        return maskSecrets(await connector.runAction(actionId, input, ctx), secrets);
-      } catch (error) {
-        throw maskError(error, secrets);
-      }
-    },
+    run: (actionId, ref, input, options = {}) => invoke(ref, options, (ctx) => connector.runAction(actionId, input, ctx)),
+    suggest: (ref, request, options = {}) => invoke(ref, options, (ctx) => connector.suggest(request, ctx)),
   };
+
+  /** Calls a hook with the full context, and masks the connection's secrets out of what it returns or throws. */
+  async function invoke<T>(ref: ConnectionRef, options: InvokeOptions, hook: (ctx: ActionContext) => Promise<T>): Promise<T> {
+    const { values, secrets } = await connection(ref);
+    const ctx: ActionContext = {
+      connection: values,
+      files,
+      logger: maskingLogger(options.log ?? silent, secrets),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+    };
+    try {
+      return maskSecrets(await hook(ctx), secrets);
+    } catch (error) {
+      throw maskError(error, secrets);
+    }
+  }
 }
 
 /** The same error, its message and details masked in place (it keeps its class, code and cause chain). */

@@ -4,6 +4,8 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+// A pure function, shared with the connector's own messages (no connector code runs here through it).
+import { looksLikeSecret } from '../../secret-shape.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -18,8 +20,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
  * A fresh instance per loaded connector, so two connectors (or two loads) never clash on `$id`.
  * `verbose` gives each error its data and parent schema, for messages that quote the rule's `$comment`.
  */
-export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
+export function createAjv(options: { strict?: boolean } = {}): Ajv2020 {
+  const ajv = new Ajv2020({ strict: options.strict ?? true, allErrors: true, verbose: true });
   addFormats(ajv);
   for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword });
   return ajv;
@@ -41,6 +43,7 @@ function pointerName(pointer: string): string {
 
 function shown(value: unknown, secret: boolean): string {
   if (secret) return 'a hidden value';
+  if (typeof value === 'string' && looksLikeSecret(value)) return `a value of ${value.length} characters (not shown: it looks like a secret)`;
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';

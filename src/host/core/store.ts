@@ -14,7 +14,7 @@
  * created with mode 0600 on first use. No method but `reveal()` ever returns a saved secret.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -96,6 +96,31 @@ async function resolveKey(dir: string, options: StoreOptions): Promise<Key> {
   return { bytes, source: file };
 }
 
+/** The nearest part of `dir` that exists, when it is a file: what blocks making the folder. */
+function fileInTheWay(dir: string): string | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    try {
+      return statSync(at).isDirectory() ? undefined : at;
+    } catch {
+      if (path.dirname(at) === at) return undefined;
+    }
+  }
+}
+
+/** A home folder that cannot be made or used, named with what is wrong and what to do. */
+function unusableHome(dir: string, cause: unknown): HostError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const blocker = code === 'ENOTDIR' || code === 'EEXIST' ? fileInTheWay(dir) : undefined;
+  const reason = blocker
+    ? `${blocker} is a file, not a folder`
+    : code === 'EACCES' || code === 'EPERM'
+      ? `permission denied (${code})`
+      : code === 'EROFS'
+        ? 'the file system is read-only'
+        : (cause as Error).message;
+  return new HostError('Setup', `Cannot use ${dir} as the host's home folder: ${reason}. Set S3_CONNECTOR_HOME or --home to a folder you can write to.`, { cause });
+}
+
 function keyIdOf(key: Buffer): string {
   return createHmac('sha256', key).update('s3-connector store key id').digest('hex').slice(0, 16);
 }
@@ -129,7 +154,11 @@ export class ConnectionStore {
   /** Opens (creating if needed) the store in `dir`; refuses a key that is not the one the secrets were sealed with. */
   static async open(dir: string, options: StoreOptions = {}): Promise<ConnectionStore> {
     dir = path.resolve(dir);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw unusableHome(dir, error);
+    }
     const store = new ConnectionStore(dir, await resolveKey(dir, options));
     store.checkKey(store.read());
     return store;

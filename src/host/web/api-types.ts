@@ -48,6 +48,28 @@ export interface TestRequest {
   values?: Record<string, unknown>;
 }
 
+/** POST /api/suggest: choices for a field named in the action's `suggest` map (contract 1.2, section 6). */
+export interface SuggestRequestView {
+  action: string;
+  field: string;
+  /** The saved connection to list with. */
+  connection: string;
+  input?: unknown;
+  query?: string;
+  cursor?: string;
+}
+
+export interface SuggestResultView {
+  options: { value: string; label: string; description?: string }[];
+  cursor?: string;
+}
+
+/** POST /api/preview: an image in the bucket, fetched with the contract's `get` into the file store, for a thumbnail. */
+export interface PreviewRequest {
+  connection: string;
+  key: string;
+}
+
 /** POST /api/runs */
 export interface RunRequest {
   action: string;

@@ -11,7 +11,7 @@ import { errorInfo, HostError } from '../core/errors.js';
 import { maskSecrets, type LogSink } from '../core/logger.js';
 import type { Host } from '../core/run.js';
 import type { SavedConnection } from '../core/store.js';
-import type { ConnectionView, ConnectorInfo, RunRequest, TestRequest } from './api-types.js';
+import type { ConnectionView, ConnectorInfo, FileView, PreviewRequest, RunRequest, SuggestRequestView, TestRequest } from './api-types.js';
 import { RunRegistry } from './runs.js';
 import { apiError } from './security.js';
 
@@ -136,6 +136,38 @@ export function apiRoutes({ host, log }: ApiDeps): { api: Hono; runs: RunRegistr
       host.run(action.id, id, request.input ?? {}, { signal, progress, log: sink }),
     );
     return c.json({ id: run.id }, 202);
+  });
+
+  api.post('/suggest', async (c) => {
+    const request = (await readObject(c)) as Partial<SuggestRequestView>;
+    if (typeof request.action !== 'string' || typeof request.field !== 'string') throw new HostError('InvalidInput', 'Send {"action", "field", "connection"} and optionally "input", "query" and "cursor".');
+    if (typeof request.connection !== 'string') throw new HostError('InvalidInput', 'Choose a saved connection to list keys with.');
+    const { id } = saved(request.connection);
+    const result = await host.suggest(
+      id,
+      {
+        action: request.action,
+        field: request.field,
+        ...(request.input === undefined ? {} : { input: request.input }),
+        ...(typeof request.query === 'string' ? { query: request.query } : {}),
+        ...(typeof request.cursor === 'string' ? { cursor: request.cursor } : {}),
+      },
+      { signal: c.req.raw.signal, ...(log ? { log } : {}) },
+    );
+    return c.json(result);
+  });
+
+  // The contract's `get` (section 4) reads the image into the file store; the page shows it through /api/files.
+  api.post('/preview', async (c) => {
+    const request = (await readObject(c)) as Partial<PreviewRequest>;
+    if (typeof request.connection !== 'string' || typeof request.key !== 'string') throw new HostError('InvalidInput', 'Send {"connection", "key"}.');
+    if (!connector.actions.some((a) => a.id === 'get')) throw new HostError('NotFound', `${connector.manifest.name} has no \`get\` action to read an image with.`);
+    const { id } = saved(request.connection);
+    const output = (await host.run('get', id, { key: request.key, as: 'file' }, { signal: c.req.raw.signal })) as { file?: FileView };
+    const file = output.file;
+    if (!file || !/^image\/(png|jpeg|gif|webp|avif)$/.test(file.contentType ?? '')) throw new HostError('InvalidInput', `"${request.key}" is not an image the page can show.`);
+    runs.keepFile(file);
+    return c.json(file);
   });
 
   api.get('/runs/:id', (c) => {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Progress } from '../core/connector.js';
 import { errorInfo } from '../core/errors.js';
+import { fileRefsIn } from '../core/files.js';
 import type { LogSink } from '../core/logger.js';
 import type { ApiError, FileView, LogLine, RunView } from './api-types.js';
 
@@ -20,29 +21,9 @@ export interface RunHooks {
   log: LogSink;
 }
 
-/** A FileRef, as the contract shapes it: plain JSON with at least an id and a name. */
-function isFileRef(value: unknown): value is FileView {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const ref = value as Record<string, unknown>;
-  return (
-    typeof ref.id === 'string' &&
-    typeof ref.name === 'string' &&
-    (ref.size === undefined || typeof ref.size === 'number') &&
-    (ref.contentType === undefined || typeof ref.contentType === 'string')
-  );
-}
-
-/** Every FileRef inside an action's output, wherever the output schema puts it. */
-export function fileRefsIn(value: unknown, found: FileView[] = []): FileView[] {
-  if (isFileRef(value)) {
-    const { id, name, size, contentType } = value;
-    found.push({ id, name, ...(size === undefined ? {} : { size }), ...(contentType === undefined ? {} : { contentType }) });
-  } else if (Array.isArray(value)) {
-    for (const item of value) fileRefsIn(item, found);
-  } else if (value !== null && typeof value === 'object') {
-    for (const item of Object.values(value)) fileRefsIn(item, found);
-  }
-  return found;
+/** The FileRefs in an output, as plain copies for the page: id, name, size and type only. */
+function filesOf(output: unknown): FileView[] {
+  return fileRefsIn(output).map(({ id, name, size, contentType }) => ({ id, name, ...(size === undefined ? {} : { size }), ...(contentType === undefined ? {} : { contentType }) }));
 }
 
 /** A thrown value as the page shows it: a connector's (or the host's) error as is, anything else as a bug. */
@@ -96,7 +77,7 @@ export class RunRegistry {
         (output) => {
           // Plain JSON, as the contract says outputs are (a Date becomes its ISO string).
           view.output = output === undefined ? undefined : mask(JSON.parse(JSON.stringify(output)));
-          view.files = fileRefsIn(view.output);
+          view.files = filesOf(view.output);
           for (const file of view.files) this.#files.set(file.id, file);
           view.finishedAt = new Date().toISOString();
           view.status = 'succeeded';
@@ -122,6 +103,11 @@ export class RunRegistry {
 
   file(id: string): FileView | undefined {
     return this.#files.get(id);
+  }
+
+  /** Lets GET /api/files/:id serve a file the host made outside a run (an image preview). */
+  keepFile(file: FileView): void {
+    this.#files.set(file.id, file);
   }
 
   /** Aborts every run still going: the server is shutting down. */

@@ -3,12 +3,15 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS } from '../../../src/emulator.js';
+import { ConnectionStore } from '../../../src/host/core/store.js';
 import { DEMO_CONNECTION_NAME, startDemo } from '../../../src/host/demo.js';
 import type { ConnectionView, TestResultView } from '../../../src/host/web/api-types.js';
 import { useEmulator } from '../../helpers/emulator.js';
+import { useTempDirs } from '../core/fixture.js';
 
 const aws = useEmulator({ bucket: 'my-real-bucket' });
 const quiet = () => {};
+const tempDir = useTempDirs('s3-demo-');
 
 /** What the page does: read the CSRF token from the page, then call the API with it. */
 async function testSaved(url: string, id: string): Promise<TestResultView> {
@@ -24,7 +27,8 @@ async function testSaved(url: string, id: string): Promise<TestResultView> {
 
 describe('npm start', () => {
   it('starts the emulator with sample images drawn by sharp, a saved demo connection and the playground', async () => {
-    const demo = await startDemo({ log: quiet });
+    const home = tempDir();
+    const demo = await startDemo({ home, env: {}, log: quiet });
     const s3 = new S3Client({ region: 'us-east-1', endpoint: demo.endpoint, forcePathStyle: true, credentials: { ...EMULATOR_CREDENTIALS } });
     try {
       expect(demo.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -42,8 +46,11 @@ describe('npm start', () => {
       s3.destroy();
       await demo.close();
     }
-    // Stopped, and the temporary home (saved connections, key, files) is gone.
-    expect(existsSync(demo.home)).toBe(false);
+    // Stopped: the emulator's data is gone, the home (saved connections, key, files) is kept for the CLI.
+    expect(existsSync(demo.emulatorData!)).toBe(false);
+    expect(demo.home).toBe(home);
+    const kept = await ConnectionStore.open(home, { env: {} });
+    expect(kept.list().map((c) => c.name)).toEqual([DEMO_CONNECTION_NAME]);
     await expect(fetch(demo.url)).rejects.toThrow();
   });
 
@@ -57,7 +64,7 @@ describe('npm start', () => {
       AWS_ENDPOINT_URL_S3: aws.endpoint,
       S3_CONNECTOR_USE_AWS: '1',
     };
-    const demo = await startDemo({ env, dotenvPath: '/nonexistent/.env', log: quiet });
+    const demo = await startDemo({ env, home: tempDir(), dotenvPath: '/nonexistent/.env', log: quiet });
     try {
       expect(demo.endpoint).toBeUndefined();
       expect(demo.connection.label).toBe(`my-real-bucket (from environment) (my-real-bucket, us-east-1)`);
@@ -68,7 +75,7 @@ describe('npm start', () => {
   });
 
   it('says which variables to set when asked for AWS without them', async () => {
-    await expect(startDemo({ aws: true, env: {}, dotenvPath: '/nonexistent/.env', log: quiet })).rejects.toThrow(
+    await expect(startDemo({ aws: true, env: {}, home: tempDir(), dotenvPath: '/nonexistent/.env', log: quiet })).rejects.toThrow(
       /Set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION or AWS_DEFAULT_REGION, AWS_BUCKET_NAME/,
     );
   });

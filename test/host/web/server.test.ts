@@ -4,11 +4,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { EMULATOR_CREDENTIALS } from '../../../src/emulator.js';
 import { openHost, type Host } from '../../../src/host/core/run.js';
 import type { ConnectionView, RunView, TestResultView } from '../../../src/host/web/api-types.js';
 import { startPlayground, type Playground } from '../../../src/host/web/server.js';
 import { useEmulator } from '../../helpers/emulator.js';
+import { rawClient } from '../../helpers/seed.js';
 
 const s3 = useEmulator();
 /** The emulator's real secret: distinctive, so any leak is found by a plain substring search. */
@@ -262,6 +265,47 @@ describe('runs', () => {
     expect((await api('POST', '/api/runs', { action: 'nope', connection: id, input: {} })).status).toBe(404);
     expect((await api('GET', '/api/runs/nope')).status).toBe(404);
     expect((await api('GET', '/api/files/nope')).status).toBe(404);
+  });
+});
+
+describe('the key picker', () => {
+  beforeAll(async () => {
+    const image = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c2410c' } }).jpeg().toBuffer();
+    const client = rawClient(s3.endpoint);
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'pick/cat.jpg', Body: image, ContentType: 'image/jpeg' }));
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'pick/notes.txt', Body: 'hello', ContentType: 'text/plain' }));
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'pick/deeper/dog.png', Body: image, ContentType: 'image/png' }));
+    client.destroy();
+  });
+
+  it('suggests folders, then keys, under the typed text, with a saved connection', async () => {
+    const id = host.store.list()[0]!.id;
+    const keys = await api('POST', '/api/suggest', { action: 'get', field: '/key', connection: id, query: 'pick/', input: { as: 'te' } });
+    expect(keys.status).toBe(200);
+    expect(keys.json.options.map((o: { value: string }) => o.value)).toEqual(['pick/deeper/', 'pick/cat.jpg', 'pick/notes.txt']);
+    const images = await api('POST', '/api/suggest', { action: 'resize', field: '/key', connection: id, query: 'pick/' });
+    expect(images.json.options.map((o: { value: string }) => o.value)).toEqual(['pick/deeper/', 'pick/cat.jpg']);
+  });
+
+  it('answers a field without suggestions, or an unknown connection, with an error to show under the field', async () => {
+    const id = host.store.list()[0]!.id;
+    const plain = await api('POST', '/api/suggest', { action: 'resize', field: '/width', connection: id });
+    expect(plain.status).toBe(400);
+    expect(plain.json.error).toMatchObject({ code: 'Usage', message: '"resize" suggests nothing for /width.' });
+    expect((await api('POST', '/api/suggest', { action: 'get', field: '/key', connection: 'nope' })).status).toBe(404);
+  });
+
+  it('previews an image through the contract\'s get, and serves it for a thumbnail', async () => {
+    const id = host.store.list()[0]!.id;
+    const preview = await api('POST', '/api/preview', { connection: id, key: 'pick/cat.jpg' });
+    expect(preview.status).toBe(200);
+    expect(preview.json).toMatchObject({ name: 'cat.jpg', contentType: 'image/jpeg' });
+    const served = await send('GET', `/api/files/${preview.json.id}`);
+    expect(served.status).toBe(200);
+    expect(served.headers['content-type']).toBe('image/jpeg');
+    const text = await api('POST', '/api/preview', { connection: id, key: 'pick/notes.txt' });
+    expect(text.status).toBe(400);
+    expect(text.json.error.message).toBe('"pick/notes.txt" is not an image the page can show.');
   });
 });
 

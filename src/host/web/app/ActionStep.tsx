@@ -2,10 +2,12 @@
  * Step 3: the form rendered from the action's input schema, Run, then the run as it goes: progress, a Cancel
  * button that aborts it, and at the end the output as JSON with image previews, or the error's code and message.
  */
-import { useEffect, useState } from 'react';
-import type { ActionInfo, ApiError, ConnectionView, RunView } from '../api-types.js';
+import { useEffect, useMemo, useState } from 'react';
+import { formatBytes } from '../../../bytes.js';
+import type { ActionInfo, ApiError, ConnectionView, FileView, RunView } from '../api-types.js';
 import { api, asApiError } from './api.js';
 import { ErrorBox, Json } from './Outcome.js';
+import { OutputTable, outputTables } from './OutputTable.js';
 import { SchemaForm } from './SchemaForm.js';
 
 const POLL_MS = 250;
@@ -53,16 +55,26 @@ function RunProgress({ run }: { run: RunView }) {
   );
 }
 
-function RunResult({ run }: { run: RunView }) {
+/** The run's last progress in words: the action's own message (which says what it counts), else "N of M done". */
+function progressSummary(run: RunView): string | undefined {
+  const { progress } = run;
+  if (!progress || run.status === 'running') return undefined;
+  return progress.message ?? `${progress.done.toLocaleString()}${progress.total === undefined ? '' : ` of ${progress.total.toLocaleString()}`} done`;
+}
+
+function RunResult({ run, action, source }: { run: RunView; action: ActionInfo; source?: SourceImage | undefined }) {
   const images = [
-    ...run.files.filter((file) => file.contentType?.startsWith('image/')).map((file) => ({ src: api.fileUrl(file.id), caption: `${file.name}${file.size === undefined ? '' : ` · ${file.size.toLocaleString()} bytes`}` })),
+    ...(source ? [{ src: api.fileUrl(source.file.id), caption: `Source: ${source.key}` }] : []),
+    ...run.files.filter((file) => file.contentType?.startsWith('image/')).map((file) => ({ src: api.fileUrl(file.id), caption: `${file.name}${file.size === undefined ? '' : ` · ${formatBytes(file.size)}`}` })),
     ...inlineImages(run.output).map((src, index) => ({ src, caption: `Inline image ${index + 1}` })),
   ];
+  const summary = progressSummary(run);
+  const tables = run.output === undefined ? [] : outputTables(run.output, action.outputSchema);
   return (
     <div className="run-result">
       <p className={`run-status ${run.status}`} data-testid="run-status">
         {run.status === 'succeeded' ? 'Succeeded' : run.status === 'cancelled' ? 'Cancelled' : run.status === 'failed' ? 'Failed' : 'Running'} in {elapsed(run)}
-        {run.progress && run.status !== 'running' && ` · ${run.progress.done.toLocaleString()}${run.progress.total === undefined ? '' : ` of ${run.progress.total.toLocaleString()}`} done`}
+        {summary && ` · ${summary}`}
       </p>
       {run.error && <ErrorBox error={run.error} />}
       {images.length > 0 && (
@@ -78,15 +90,66 @@ function RunResult({ run }: { run: RunView }) {
       {run.output !== undefined && (
         <>
           <h3>Output</h3>
-          <Json value={shortened(run.output)} label="Output" />
+          {tables.map((table) => (
+            <OutputTable key={table.name} table={table} />
+          ))}
+          {tables.length > 0 ? (
+            <details className="json-toggle">
+              <summary>Output as JSON</summary>
+              <Json value={shortened(run.output)} label="Output" />
+            </details>
+          ) : (
+            <Json value={shortened(run.output)} label="Output" />
+          )}
         </>
       )}
     </div>
   );
 }
 
+/** An image in the bucket, read into the host's file store for a thumbnail. */
+interface SourceImage {
+  key: string;
+  file: FileView;
+}
+
+const IMAGE_KEY = /\.(jpe?g|png|webp|avif|gif|tiff?)$/i;
+const PREVIEW_DELAY_MS = 400;
+
+/**
+ * The thumbnail of the image a field of kind "image" names (resize's source), once the key stops
+ * changing: fetched with the contract's `get` (POST /api/preview), shown beside the form and the result.
+ */
+function useSourceImage(action: ActionInfo, input: unknown, connection: ConnectionView | undefined): SourceImage | undefined {
+  const field = Object.entries(action.suggest ?? {}).find(([, kind]) => kind === 'image')?.[0];
+  const value = field ? (input as Record<string, unknown> | undefined)?.[field.slice(1)] : undefined;
+  const key = typeof value === 'string' && IMAGE_KEY.test(value) ? value : undefined;
+  const [image, setImage] = useState<SourceImage | undefined>();
+  useEffect(() => {
+    if (!key || !connection) {
+      setImage(undefined);
+      return;
+    }
+    let stopped = false;
+    const timer = setTimeout(() => {
+      api.preview({ connection: connection.id, key }).then(
+        (file) => !stopped && setImage({ key, file }),
+        // No thumbnail for a key that is not there (yet): the run says why, if it is run.
+        () => !stopped && setImage(undefined),
+      );
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [key, connection]);
+  return image?.key === key ? image : undefined;
+}
+
 export function ActionStep({ action, connection }: { action: ActionInfo; connection: ConnectionView | undefined }) {
   const [input, setInput] = useState<unknown>({});
+  const picker = useMemo(() => ({ action: action.id, ...(connection ? { connection: connection.id } : {}) }), [action.id, connection]);
+  const source = useSourceImage(action, input, connection);
   const [runId, setRunId] = useState<string | undefined>();
   const [run, setRun] = useState<RunView | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
@@ -153,7 +216,22 @@ export function ActionStep({ action, connection }: { action: ActionInfo; connect
       ) : (
         <p className="warning">Choose or save a connection in step 2 first.</p>
       )}
-      <SchemaForm id="input" schema={action.inputSchema} formData={input} onChange={setInput} onSubmit={(data) => void start(data)} disabled={running}>
+      <SchemaForm
+        id="input"
+        schema={action.inputSchema}
+        formData={input}
+        onChange={setInput}
+        onSubmit={(data) => void start(data)}
+        disabled={running}
+        {...(action.suggest ? { suggest: action.suggest } : {})}
+        picker={picker}
+      >
+        {source && !run && (
+          <figure className="source-thumbnail">
+            <img src={api.fileUrl(source.file.id)} alt={`Thumbnail of ${source.key}`} />
+            <figcaption>{source.key}</figcaption>
+          </figure>
+        )}
         <div className="buttons">
           <button type="submit" disabled={running || !connection}>
             {running ? 'Running…' : 'Run'}
@@ -168,7 +246,7 @@ export function ActionStep({ action, connection }: { action: ActionInfo; connect
       {running && run && <RunProgress run={run} />}
       {running && !run && <RunProgress run={{ id: runId, action: action.id, status: 'running', startedAt: new Date().toISOString(), files: [], logs: [] }} />}
       {error && <ErrorBox error={error} />}
-      {run && run.status !== 'running' && <RunResult run={run} />}
+      {run && run.status !== 'running' && <RunResult run={run} action={action} source={source} />}
     </section>
   );
 }

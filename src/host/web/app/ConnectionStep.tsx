@@ -26,6 +26,8 @@ export function ConnectionStep({ connector, connections, selected, onSelect, onS
   const [test, setTest] = useState<TestResultView | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState<'test' | 'save' | 'delete' | undefined>();
+  /** What the last save or delete did, said until the next step. */
+  const [notice, setNotice] = useState<string | undefined>();
   const form = useRef<Form>(null);
 
   const reset = (next: Mode, data: Record<string, unknown> = {}) => {
@@ -38,6 +40,7 @@ export function ConnectionStep({ connector, connections, selected, onSelect, onS
   const attempt = async (what: 'test' | 'save' | 'delete', work: () => Promise<void>) => {
     setBusy(what);
     setError(undefined);
+    setNotice(undefined);
     try {
       await work();
     } catch (failure) {
@@ -64,6 +67,7 @@ export function ConnectionStep({ connector, connections, selected, onSelect, onS
       const saved = editing ? await api.updateConnection(editing.id, formData) : await api.createConnection(formData);
       await onSaved(saved.id);
       reset({ kind: 'pick' });
+      setNotice(`Saved “${saved.label}”. It is selected, and kept for the CLI too.`);
     });
 
   const remove = (connection: ConnectionView) =>
@@ -72,6 +76,7 @@ export function ConnectionStep({ connector, connections, selected, onSelect, onS
       await api.deleteConnection(connection.id);
       await onSaved(undefined);
       reset({ kind: 'pick' });
+      setNotice(`Deleted “${connection.label}”.`);
     });
 
   return (
@@ -89,6 +94,7 @@ export function ConnectionStep({ connector, connections, selected, onSelect, onS
             onChange={(event) => {
               onSelect(event.target.value || undefined);
               setTest(undefined);
+              setNotice(undefined);
             }}
           >
             {connections.length === 0 && <option value="">No saved connection yet</option>}
@@ -157,6 +163,11 @@ export function ConnectionStep({ connector, connections, selected, onSelect, onS
         </div>
       )}
 
+      {notice && (
+        <p className="notice" role="status">
+          ✔ {notice}
+        </p>
+      )}
       {test && <TestOutcome result={test} />}
       {error && <ErrorBox error={error} />}
     </section>

@@ -1,4 +1,5 @@
 /** How the page shows what came back: errors with their code and message, details, JSON, image previews. */
+import { shownDetails } from '../../core/details.js';
 import type { ApiError, TestResultView } from '../api-types.js';
 
 export function Json({ value, label }: { value: unknown; label?: string }) {
@@ -9,16 +10,16 @@ export function Json({ value, label }: { value: unknown; label?: string }) {
   );
 }
 
-/** A result's `details`: scalars inline, objects (an IAM policy, say) as JSON blocks. */
-export function Details({ details }: { details: Record<string, unknown> | undefined }) {
-  const entries = Object.entries(details ?? {}).filter(([, value]) => value !== undefined);
+/** A result's `details` that say something the message does not (shownDetails): lists inline, objects as JSON. */
+export function Details({ details, message }: { details: Record<string, unknown> | undefined; message?: string }) {
+  const entries = shownDetails(details, message);
   if (entries.length === 0) return null;
   return (
     <dl className="details">
       {entries.map(([key, value]) => (
         <div key={key}>
           <dt>{key}</dt>
-          <dd>{value !== null && typeof value === 'object' ? <Json value={value} label={key} /> : String(value)}</dd>
+          <dd>{typeof value === 'string' ? value : <Json value={value} label={key} />}</dd>
         </div>
       ))}
     </dl>
@@ -36,7 +37,7 @@ export function ErrorBox({ error, title }: { error: ApiError; title?: string }) 
         {error.field && <span className="muted">field {error.field}</span>}
       </div>
       <p className="message">{error.message}</p>
-      <Details details={error.details} />
+      <Details details={error.details} message={error.message} />
     </div>
   );
 }
@@ -50,7 +51,7 @@ export function TestOutcome({ result }: { result: TestResultView }) {
         <strong>Connection works</strong>
       </div>
       <p className="message">{result.message}</p>
-      <Details details={result.details} />
+      <Details details={result.details} message={result.message} />
     </div>
   );
 }

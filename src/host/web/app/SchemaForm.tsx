@@ -6,7 +6,10 @@ import Form from '@rjsf/core';
 import { buttonId, canExpand, getTemplate, getUiOptions, type FieldProps, type ObjectFieldTemplateProps, type RJSFSchema } from '@rjsf/utils';
 import { forwardRef, useMemo, useState, type ReactNode } from 'react';
 import type { JsonSchema } from '../api-types.js';
-import { formSchema, humanErrors, JSON_FIELD, uiSchemaFor, validator, type UiOptions } from './schema-form.js';
+import { effectiveDefaults } from '../../core/fields.js';
+import { KeyPicker, type PickerContext } from './KeyPicker.js';
+import { formSchema, humanErrors, JSON_FIELD, KEY_PICKER, uiSchemaFor, validator, type UiOptions } from './schema-form.js';
+import { AddButton, ArrayItemButtons, EffectiveCheckbox } from './widgets.js';
 
 const GROUP_TITLES: Record<string, string> = { advanced: 'Advanced settings' };
 
@@ -107,9 +110,14 @@ function JsonCodeField({ formData, onChange, fieldPathId, disabled, readonly, ui
 }
 
 const FIELDS = { [JSON_FIELD]: JsonCodeField };
-const TEMPLATES = { ObjectFieldTemplate: GroupedObjectFieldTemplate };
+const WIDGETS = { [KEY_PICKER]: KeyPicker, CheckboxWidget: EffectiveCheckbox };
+const TEMPLATES = {
+  ObjectFieldTemplate: GroupedObjectFieldTemplate,
+  ArrayFieldItemButtonsTemplate: ArrayItemButtons,
+  ButtonTemplates: { AddButton },
+};
 
-export interface SchemaFormProps extends UiOptions {
+export interface SchemaFormProps extends Omit<UiOptions, 'effective'> {
   /** Prefixes the inputs' ids, so two forms on the page never share one. */
   id: string;
   schema: JsonSchema;
@@ -117,15 +125,29 @@ export interface SchemaFormProps extends UiOptions {
   onChange(formData: unknown): void;
   onSubmit?(formData: unknown): void;
   disabled?: boolean;
+  /** For the key picker: the action and the saved connection its suggestions list with. */
+  picker?: Omit<PickerContext, 'input'>;
   /** The form's buttons: a submit button here submits with validated data (rjsf renders none of its own). */
   children: ReactNode;
 }
 
+/** Effective defaults of the fields still empty, where the schema's own default (which rjsf fills in) is not it. */
+function effectiveOf(schema: JsonSchema, rendered: RJSFSchema, formData: unknown): Record<string, unknown> {
+  const data = (formData ?? {}) as Record<string, unknown>;
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const all = effectiveDefaults(schema, data, (fragment, value) => validator.isValid(fragment as RJSFSchema, value, rendered));
+  return Object.fromEntries(Object.entries(all).filter(([name, value]) => data[name] === undefined && properties[name]?.default !== value));
+}
+
 export const SchemaForm = forwardRef<Form, SchemaFormProps>(function SchemaForm(props, ref) {
-  const { id, schema, formData, onChange, onSubmit, disabled, children, savedSecrets } = props;
-  const options = useMemo(() => (savedSecrets ? { savedSecrets } : {}), [savedSecrets]);
-  const rendered = useMemo(() => formSchema(schema, options) as RJSFSchema, [schema, options]);
-  const uiSchema = useMemo(() => uiSchemaFor(schema, options), [schema, options]);
+  const { id, schema, formData, onChange, onSubmit, disabled, children, savedSecrets, suggest, picker } = props;
+  const base = useMemo(() => ({ ...(savedSecrets ? { savedSecrets } : {}), ...(suggest ? { suggest } : {}) }), [savedSecrets, suggest]);
+  const rendered = useMemo(() => formSchema(schema, base) as RJSFSchema, [schema, base]);
+  const effective = effectiveOf(schema, rendered, formData);
+  const effectiveKey = JSON.stringify(effective);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const uiSchema = useMemo(() => uiSchemaFor(schema, { ...base, effective }), [schema, base, effectiveKey]);
+  const formContext = useMemo(() => ({ ...picker, input: formData }), [picker, formData]);
   const transformErrors = useMemo(() => humanErrors(schema), [schema]);
   // Errors show once the user first tries (Run, Test, Save), then follow every change: no field is
   // flagged before it is filled, and no blur re-validates the form under the pointer mid-click.
@@ -140,6 +162,8 @@ export const SchemaForm = forwardRef<Form, SchemaFormProps>(function SchemaForm(
       validator={validator}
       templates={TEMPLATES}
       fields={FIELDS}
+      widgets={WIDGETS}
+      formContext={formContext}
       transformErrors={transformErrors}
       showErrorList={false}
       {...(tried ? { liveValidate: 'onChange' as const } : {})}

@@ -6,8 +6,12 @@ import type {
   ApiError,
   ConnectionView,
   ConnectorInfo,
+  FileView,
+  PreviewRequest,
   RunRequest,
   RunView,
+  SuggestRequestView,
+  SuggestResultView,
   TestRequest,
   TestResultView,
 } from '../api-types.js';
@@ -59,6 +63,8 @@ export const api = {
   startRun: (request: RunRequest) => call<{ id: string }>('POST', '/api/runs', request),
   run: (id: string) => call<RunView>('GET', `/api/runs/${encodeURIComponent(id)}`),
   cancelRun: (id: string) => call<RunView>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`),
+  suggest: (request: SuggestRequestView) => call<SuggestResultView>('POST', '/api/suggest', request),
+  preview: (request: PreviewRequest) => call<FileView>('POST', '/api/preview', request),
   fileUrl: (id: string) => `/api/files/${encodeURIComponent(id)}`,
 };
 

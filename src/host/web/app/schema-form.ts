@@ -30,9 +30,24 @@ const STRING_WIDGETS: Record<string, string> = { password: 'password', textarea:
 /** The custom field (registered on the form) for `x-widget: "code"` on a value that is not only a string: JSON text. */
 export const JSON_FIELD = 'json';
 
+/** The custom widget (registered on the form) for a field named in the action's `suggest` map: a searchable picker. */
+export const KEY_PICKER = 'keyPicker';
+
 export interface UiOptions {
   /** Secret fields that already hold a saved value: their inputs say so and may stay empty. */
   savedSecrets?: readonly string[];
+  /** Top-level fields (JSON Pointers) whose choices come from the connector's suggest hook, and their kind. */
+  suggest?: Readonly<Record<string, string>>;
+  /**
+   * What top-level fields left empty default to, given the other fields (path-style URLs: on with a custom
+   * endpoint): shown by their widgets, not written into the data, so the connector still decides.
+   */
+  effective?: Readonly<Record<string, unknown>>;
+}
+
+/** "Sizes" → "Size", for one row of an array. */
+function singular(title: string): string {
+  return /[^s]s$/i.test(title) ? title.slice(0, -1) : title;
 }
 
 /** The uiSchema for one schema node, recursively: field order, widgets, option labels, placeholders. */
@@ -40,10 +55,19 @@ export function uiSchemaFor(schema: JsonSchema, options: UiOptions = {}, name?: 
   const ui: UiSchema = {};
   const hint = typeof schema['x-widget'] === 'string' ? schema['x-widget'] : undefined;
   const secret = schema['x-secret'] === true;
+  const suggest = name === undefined ? undefined : options.suggest?.[`/${name}`];
+  const effective = name === undefined ? undefined : options.effective?.[name];
   if (schema.type === 'string') {
-    const widget = secret ? 'password' : hint && STRING_WIDGETS[hint];
+    const widget = secret ? 'password' : suggest ? KEY_PICKER : hint && STRING_WIDGETS[hint];
     if (widget) ui['ui:widget'] = widget;
+    if (suggest) ui['ui:options'] = { kind: suggest, field: `/${name}` };
     if (hint === 'code') ui['ui:classNames'] = 'code';
+  } else if (schema.type === 'array' && isObject(schema.items)) {
+    // Rows named "Size 1", "Size 2" rather than rjsf's "Sizes-1"; their buttons say which row they act on.
+    const item = singular(typeof schema.title === 'string' ? schema.title : (name ?? 'Item'));
+    const itemUi = uiSchemaFor(schema.items, options);
+    ui['ui:options'] = { itemTitle: item };
+    ui.items = (_data: unknown, index: number) => ({ ...itemUi, 'ui:title': `${item} ${index + 1}` });
   } else if (hint === 'code') {
     // Any JSON value (e.g. an anyOf of every type): one JSON editor instead of a type picker.
     ui['ui:field'] = JSON_FIELD;
@@ -52,6 +76,12 @@ export function uiSchemaFor(schema: JsonSchema, options: UiOptions = {}, name?: 
   if (secret) {
     ui['ui:autocomplete'] = 'new-password';
     if (name && options.savedSecrets?.includes(name)) ui['ui:placeholder'] = 'saved — leave empty to keep';
+  } else if (effective !== undefined && Array.isArray(schema.enum)) {
+    // A select left empty shows what it defaults to.
+    const names = Array.isArray(schema['x-enumNames']) ? (schema['x-enumNames'] as string[]) : [];
+    ui['ui:placeholder'] = `Default: ${names[(schema.enum as unknown[]).indexOf(effective)] ?? String(effective)}`;
+  } else if (effective !== undefined && schema.type === 'boolean') {
+    ui['ui:options'] = { effectiveDefault: effective };
   } else {
     const example: unknown = Array.isArray(schema.examples) ? schema.examples[0] : undefined;
     if (typeof example === 'string' || typeof example === 'number') ui['ui:placeholder'] = `e.g. ${example}`;
@@ -74,7 +104,7 @@ export function uiSchemaFor(schema: JsonSchema, options: UiOptions = {}, name?: 
     const branches = schema[combinator];
     if (Array.isArray(branches)) ui[combinator] = branches.map((branch) => (isObject(branch) ? uiSchemaFor(branch, options, name) : {}));
   }
-  if (isObject(schema.items)) ui.items = uiSchemaFor(schema.items, options);
+  if (isObject(schema.items) && ui.items === undefined) ui.items = uiSchemaFor(schema.items, options);
   return ui;
 }
 
@@ -104,11 +134,33 @@ function withoutPresenceRules(schema: JsonSchema): JsonSchema {
 }
 
 /**
+ * The schema without the defaults of `then`/`else` branches: rjsf would write the branch that applies on
+ * the first render (no endpoint yet: path-style off) into the data, and keep it once the other branch
+ * applies. The form shows them instead (UiOptions.effective).
+ */
+function withoutConditionalDefaults(schema: JsonSchema): JsonSchema {
+  const strip = (branch: unknown): unknown => {
+    if (!isObject(branch) || !isObject(branch.properties)) return branch;
+    const properties = Object.fromEntries(
+      Object.entries(branch.properties).map(([key, value]) => {
+        if (!isObject(value)) return [key, value];
+        const { default: _default, ...rest } = value;
+        return [key, rest];
+      }),
+    );
+    return { ...branch, properties };
+  };
+  const conditional = (node: unknown): unknown => (isObject(node) && isObject(node.if) ? { ...node, then: strip(node.then), else: strip(node.else) } : node);
+  const copy = conditional(schema) as JsonSchema;
+  return Array.isArray(copy.allOf) ? { ...copy, allOf: copy.allOf.map(conditional) } : copy;
+}
+
+/**
  * The schema a form renders. rjsf caches compiled schemas by `$id`, so a derived schema must not reuse its
  * source's; for editing, saved secrets become optional, since an empty secret keeps the saved one.
  */
 export function formSchema(schema: JsonSchema, options: UiOptions = {}): JsonSchema {
-  const { $id: _id, ...rest } = withoutPresenceRules(schema);
+  const { $id: _id, ...rest } = withoutConditionalDefaults(withoutPresenceRules(schema));
   const saved = options.savedSecrets ?? [];
   if (saved.length === 0 || !Array.isArray(rest.required)) return rest;
   return { ...rest, required: rest.required.filter((field) => !saved.includes(String(field))) };
