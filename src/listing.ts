@@ -24,7 +24,7 @@ export interface ListedPage {
 }
 
 /** S3 orders keys by their UTF-8 bytes, which is code point order; JS `<` compares UTF-16 units. */
-function compareKeys(a: string, b: string): number {
+export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -51,7 +51,7 @@ function firstEntries(page: ListedPage, n: number): { page: ListedPage; last: st
 }
 
 /** `encoding-type=url` encodes like a form: space as "+", "+" as "%2B". */
-function urlDecode(value: string): string {
+export function urlDecode(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
@@ -122,7 +122,7 @@ export async function listPages(ctx: RunContext, query: ListingQuery, onPage: (p
   }
 }
 
-function lastEntry(page: ListedPage): string | undefined {
+export function lastEntry(page: ListedPage): string | undefined {
   const object = page.objects.at(-1)?.Key;
   const folder = page.folders.at(-1);
   if (object === undefined) return folder;

@@ -3,7 +3,7 @@
 export type SchemaPath = string;
 
 /**
- * connector.json: what a workflow host reads to load a connector (host contract version 1, section 1).
+ * connector.json: what a workflow host reads to load a connector (host contract version 1.1, section 1).
  */
 export interface Manifest {
   $schema?: string;
@@ -40,4 +40,26 @@ export interface Manifest {
       output: SchemaPath;
     }[]
   ];
+  /**
+   * Host contract 1.1, section 5: the connector's polling triggers. Hosts that do not know triggers ignore them.
+   */
+  triggers?: {
+    id: string;
+    name: string;
+    description: string;
+    group?: string;
+    /**
+     * The host calls `poll` on a schedule and keeps the returned state.
+     */
+    kind: 'polling';
+    input: SchemaPath;
+    /**
+     * The schema of one event's `data`.
+     */
+    output: string;
+    /**
+     * The shortest time between polls a host should schedule.
+     */
+    minIntervalSeconds: number;
+  }[];
 }
