@@ -14,6 +14,8 @@ Commands:
   connections rm <name|id>             Remove a saved connection
   run <action> --connection <name|id> [--input <json|@file|@->]
                                        Run an action with a saved connection
+  watch <trigger> --connection <name|id> [--input <json|@file|@->] [--interval <seconds>]
+                                       Poll a trigger, one JSON line per event; resumes after a restart
   start                                Start the playground (the S3 emulator and the web page)
 
 Options:
@@ -43,12 +45,14 @@ const COMMAND = {
   name: { type: 'string' },
   connection: { type: 'string', short: 'c' },
   input: { type: 'string', short: 'i' },
+  interval: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Which command options each command takes: the rest are refused, not silently ignored. */
 const ALLOWED: Record<string, readonly (keyof typeof COMMAND)[]> = {
   'connections add': ['values', 'from-env', 'env-file', 'name'],
   run: ['connection', 'input'],
+  watch: ['connection', 'input', 'interval'],
 };
 
 export type Flags = {

@@ -16,8 +16,9 @@ import type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, 
 import type { Manifest } from '../../generated/manifest.js';
 import { HostError } from './errors.js';
 import { checker, createAjv, type FieldError, type JsonSchema } from './schema.js';
+import { callTrigger, loadTriggers, triggerHooksOf, type TriggerHookName, type TriggerHooks, type TriggerInfo } from './triggers.js';
 
-export type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, TestResult, Manifest };
+export type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, TestResult, Manifest, TriggerInfo };
 
 export interface ActionInfo {
   id: string;
@@ -46,6 +47,12 @@ export interface LoadedConnector {
   validateInput(actionId: string, input: unknown): string[];
   testConnection(values: unknown, ctx?: TestContext): Promise<TestResult>;
   runAction(id: string, input: unknown, ctx: ActionContext): Promise<unknown>;
+  /** The manifest's `triggers[]` (contract 1.1, section 5); empty when it has none. */
+  triggers: TriggerInfo[];
+  /** Human problems with a trigger's input, each with its field; empty when valid. */
+  triggerInputErrors(triggerId: string, input: unknown): FieldError[];
+  /** Calls a trigger's `enable`, `poll` (ctx.state) or `sample`; `enable` resolves to undefined when the trigger has none. */
+  runTrigger(id: string, hook: TriggerHookName, input: unknown, ctx: ActionContext & { state?: unknown }): Promise<unknown>;
 }
 
 type Hook = (...args: unknown[]) => Promise<unknown>;
@@ -150,6 +157,8 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
     });
   }
 
+  const triggers = await loadTriggers(manifest, (file, what) => readJson(dir, file, what), compile, (problem) => invalid(dir, problem));
+
   const iconSvg = await readText(dir, manifest.icon, 'The icon');
   if (!/<svg[\s>]/i.test(iconSvg)) throw invalid(dir, `the icon "${manifest.icon}" is not an SVG document.`);
 
@@ -184,12 +193,16 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
       if (!seen.has(id) || !handler) throw unknownAction(id, actions);
       return handler(input, ctx);
     },
+    triggers: triggers.infos,
+    triggerInputErrors: triggers.inputErrors,
+    runTrigger: async (id, hook, input, ctx) => callTrigger((await hooks()).triggers[id], id, triggers.infos, hook, input, ctx),
   };
 }
 
 interface Hooks {
   test: Hook;
   actions: Record<string, Hook>;
+  triggers: Record<string, TriggerHooks>;
 }
 
 /** Imports the entry module and checks it exports the test hook and a handler for every action. */
@@ -210,7 +223,7 @@ async function importEntry(dir: string, manifest: Manifest): Promise<Hooks> {
   if (missing.length > 0) {
     throw invalid(dir, `the entry module "${manifest.entry}" exports no handler in \`actions\` for ${missing.map((id) => `"${id}"`).join(', ')}. Rebuild the package, or remove the action from connector.json.`);
   }
-  return { test: test as Hook, actions: handlers as Record<string, Hook> };
+  return { test: test as Hook, actions: handlers as Record<string, Hook>, triggers: triggerHooksOf(entry, manifest, (problem) => invalid(dir, problem)) };
 }
 
 function unknownAction(id: string, actions: ActionInfo[]): HostError {

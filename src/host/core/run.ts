@@ -9,6 +9,7 @@ import { LocalFileStore } from './files.js';
 import { maskingLogger, maskSecrets, secretValues, type LogSink } from './logger.js';
 import { filesDir } from './paths.js';
 import { ConnectionStore, type StoreOptions } from './store.js';
+import type { TriggerHookName } from './triggers.js';
 
 export interface InvokeOptions {
   signal?: AbortSignal;
@@ -29,6 +30,8 @@ export interface Host {
   test(ref: ConnectionRef, options?: InvokeOptions): Promise<TestResult>;
   /** Runs an action; its output and any error leave with every secret of the connection masked. */
   run(actionId: string, ref: ConnectionRef, input: unknown, options?: InvokeOptions): Promise<unknown>;
+  /** Calls a trigger's enable, poll (with `options.state`) or sample, masked like `run`. */
+  trigger(triggerId: string, hook: TriggerHookName, ref: ConnectionRef, input: unknown, options?: InvokeOptions & { state?: unknown }): Promise<unknown>;
 }
 
 export interface OpenHostOptions extends StoreOptions, LoadOptions {
@@ -60,22 +63,27 @@ export async function openHost(options: OpenHostOptions): Promise<Host> {
       const result = await connector.testConnection(values, { logger, ...(options.signal ? { signal: options.signal } : {}) });
       return maskSecrets(result, secrets);
     },
-    async run(actionId, ref, input, options = {}) {
-      const { values, secrets } = await connection(ref);
-      const ctx: ActionContext = {
-        connection: values,
-        files,
-        logger: maskingLogger(options.log ?? silent, secrets),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.progress ? { progress: options.progress } : {}),
-      };
-      try {
-        return maskSecrets(await connector.runAction(actionId, input, ctx), secrets);
-      } catch (error) {
-        throw maskError(error, secrets);
-      }
-    },
+    run: (actionId, ref, input, options = {}) => invoke(ref, options, (ctx) => connector.runAction(actionId, input, ctx)),
+    trigger: (triggerId, hook, ref, input, options = {}) =>
+      invoke(ref, options, (ctx) => connector.runTrigger(triggerId, hook, input, hook === 'poll' ? { ...ctx, state: options.state } : ctx)),
   };
+
+  /** One hook call with the full context, its result and any error masked of the connection's secrets. */
+  async function invoke(ref: ConnectionRef, options: InvokeOptions, call: (ctx: ActionContext) => Promise<unknown>): Promise<unknown> {
+    const { values, secrets } = await connection(ref);
+    const ctx: ActionContext = {
+      connection: values,
+      files,
+      logger: maskingLogger(options.log ?? silent, secrets),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+    };
+    try {
+      return maskSecrets(await call(ctx), secrets);
+    } catch (error) {
+      throw maskError(error, secrets);
+    }
+  }
 }
 
 /** The same error, its message and details masked in place (it keeps its class, code and cause chain). */
