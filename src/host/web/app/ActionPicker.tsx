@@ -1,5 +1,5 @@
 /** Step 1: the connector's actions, grouped as the manifest groups them, searchable by any word. */
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { ActionInfo } from '../api-types.js';
 
 const UNGROUPED = 'Other actions';
@@ -9,8 +9,8 @@ function matches(action: ActionInfo, words: string[]): boolean {
   return words.every((word) => text.includes(word));
 }
 
-export function ActionPicker(props: { actions: ActionInfo[]; icon: string | null; selected: string | undefined; onSelect(id: string): void }) {
-  const { actions, icon, selected, onSelect } = props;
+export function ActionPicker(props: { actions: ActionInfo[]; icon: string | null; selected: string | undefined; onSelect(id: string): void; children?: ReactNode }) {
+  const { actions, icon, selected, onSelect, children } = props;
   const [query, setQuery] = useState('');
   const groups = useMemo(() => {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
@@ -58,6 +58,7 @@ export function ActionPicker(props: { actions: ActionInfo[]; icon: string | null
           </div>
         </div>
       ))}
+      {children}
     </section>
   );
 }

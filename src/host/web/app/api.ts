@@ -8,6 +8,8 @@ import type {
   ConnectorInfo,
   RunRequest,
   RunView,
+  SampleRequest,
+  SampleView,
   TestRequest,
   TestResultView,
 } from '../api-types.js';
@@ -60,6 +62,7 @@ export const api = {
   run: (id: string) => call<RunView>('GET', `/api/runs/${encodeURIComponent(id)}`),
   cancelRun: (id: string) => call<RunView>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`),
   fileUrl: (id: string) => `/api/files/${encodeURIComponent(id)}`,
+  sampleTrigger: (id: string, request: SampleRequest) => call<SampleView>('POST', `/api/triggers/${encodeURIComponent(id)}/sample`, request),
 };
 
 /** Any thrown value as the API's error shape, so every failure is shown the same way. */
