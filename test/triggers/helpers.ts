@@ -5,14 +5,19 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
 import type { PollResult, TriggerEvent, TriggerState } from '../../src/contract.js';
 import { triggers } from '../../src/index.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { rawClient } from '../helpers/seed.js';
 
 export const trigger = triggers.objectChanged!;
 
 export interface Driven {
   events: TriggerEvent[];
+  /** The events of each poll, in order. */
+  batches: TriggerEvent[][];
   state: TriggerState;
   /** Polls it took (each `more: true` asks for one more at once). */
   polls: number;
@@ -21,19 +26,19 @@ export interface Driven {
 
 /** Polls until the trigger stops asking for more, as a host does, collecting every event. */
 export async function pollUntilSettled(input: object, connection: object, state: TriggerState, maxPolls = 100): Promise<Driven> {
-  const events: TriggerEvent[] = [];
+  const batches: TriggerEvent[][] = [];
   const warnings: string[] = [];
   let polls = 0;
   let result: PollResult;
   do {
     result = await trigger.poll(input, { connection, state });
     polls++;
-    events.push(...result.events);
+    batches.push(result.events);
     warnings.push(...(result.warnings ?? []));
     state = result.state;
   } while (result.more && polls < maxPolls);
   if (result.more) throw new Error(`Still asking for more after ${maxPolls} polls.`);
-  return { events, state, polls, warnings };
+  return { events: batches.flat(), batches, state, polls, warnings };
 }
 
 export const keysOf = (events: readonly TriggerEvent[]): string[] => events.map((e) => (e.data as { key: string }).key);
@@ -134,4 +139,22 @@ export async function seedDirectly(directory: string, bucket: string, objects: R
       }),
     );
   }
+}
+
+/**
+ * A trigger test file's scene: the emulator in a folder of its own (for seedDirectly), a counting and
+ * failing proxy in front of it, and a plain SDK client to write objects with.
+ */
+export function useTriggerScene() {
+  const directory = useEmulatorDirectory();
+  const s3 = useEmulator({ directory });
+  const proxy = useProxy(() => s3.endpoint);
+  let client: S3Client | undefined;
+  beforeAll(() => {
+    client = rawClient(s3.endpoint);
+  });
+  afterAll(() => client?.destroy());
+  const writer = (): S3Client => client!;
+  const put = (key: string, body: string = key) => writer().send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+  return { directory, s3, proxy, writer, put };
 }

@@ -2,23 +2,11 @@
  * "New or updated object" in ordered mode, for keys that only grow, against the real emulator: one
  * listing request per poll, late keys inside its buffer, and, stated as a test, what it cannot see.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TriggerEvent } from '../../src/contract.js';
-import { useEmulator } from '../helpers/emulator.js';
-import { rawClient } from '../helpers/seed.js';
-import { keysOf, pollUntilSettled, seedDirectly, trigger, useEmulatorDirectory, useProxy } from './helpers.js';
+import { keysOf, pollUntilSettled, seedDirectly, trigger, useTriggerScene } from './helpers.js';
 
-const directory = useEmulatorDirectory();
-const s3 = useEmulator({ directory });
-const proxy = useProxy(() => s3.endpoint);
-let client: S3Client;
-beforeAll(() => {
-  client = rawClient(s3.endpoint);
-});
-afterAll(() => client.destroy());
-
-const put = (key: string, body: string = key) => client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+const { directory, s3, proxy, put } = useTriggerScene();
 const dataOf = (event: TriggerEvent) => event.data as { key: string; backfill?: boolean; degraded?: string };
 const hourAgo = () => new Date(Date.now() - 3_600_000);
 
@@ -72,14 +60,7 @@ describe('ordered mode', () => {
     const objects = Array.from({ length: 250 }, (_, i) => ({ key: `grow/${String(i).padStart(4, '0')}.json`, time: new Date((start + i) * 1000) }));
     await seedDirectly(directory, s3.bucket, objects);
     const input = { prefix: 'grow/', mode: 'ordered', backfillSince: new Date((start + 20) * 1000).toISOString() };
-    let state = await trigger.enable!(input, { connection });
-    const batches: TriggerEvent[][] = [];
-    for (let more = true; more; ) {
-      const result = await trigger.poll(input, { connection, state });
-      batches.push(result.events);
-      state = result.state;
-      more = result.more === true;
-    }
+    const { batches, state } = await pollUntilSettled(input, connection, await trigger.enable!(input, { connection }));
     expect(batches.map((b) => b.length)).toEqual([100, 100, 30]);
     expect(keysOf(batches.flat())).toEqual(objects.slice(20).map((o) => o.key));
     expect(batches.flat().every((e) => dataOf(e).backfill === true)).toBe(true);

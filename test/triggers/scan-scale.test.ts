@@ -3,27 +3,15 @@
  * 10,000, a burst larger than the state remembers, and a poll that fails midway through its pages.
  * The objects are seeded straight into the emulator's folder (seedDirectly), so this file stays quick.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TriggerEvent } from '../../src/contract.js';
-import { useEmulator } from '../helpers/emulator.js';
-import { rawClient } from '../helpers/seed.js';
-import { keysOf, pollUntilSettled, seedDirectly, stored, trigger, useEmulatorDirectory, useProxy } from './helpers.js';
+import { keysOf, pollUntilSettled, seedDirectly, stored, trigger, useTriggerScene } from './helpers.js';
 
-const directory = useEmulatorDirectory();
-const s3 = useEmulator({ directory });
-const proxy = useProxy(() => s3.endpoint);
-let client: S3Client;
-beforeAll(() => {
-  client = rawClient(s3.endpoint);
-});
-afterAll(() => client.destroy());
-
-const put = (key: string, body: string = key) => client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+const { directory, s3, proxy, put } = useTriggerScene();
 const dataOf = (event: TriggerEvent) => event.data as { key: string; degraded?: string };
 
 describe('a poll that fails midway', () => {
-  it('is retried from the state the host kept: nothing lost, nothing sent twice, the state untouched', async () => {
+  it('is retried from the state the host kept: nothing lost, nothing sent twice, the state untouched (a failure, then a cancel)', async () => {
     const connection = s3.connection({ endpoint: proxy.endpoint, maxAttempts: 1 });
     const input = { prefix: 'retry/', pagesPerPoll: 5 };
     const enabled = stored(await trigger.enable!(input, { connection }));
@@ -38,6 +26,15 @@ describe('a poll that fails midway', () => {
     const failed = trigger.poll(input, { connection, state: enabled });
     await expect(failed).rejects.toMatchObject({ name: 'ConnectorError', code: 'ServerError', retryable: true });
     expect(lists, 'the first page was listed before the second failed').toBe(2);
+    expect(JSON.stringify(enabled)).toBe(before);
+
+    // Cancelled by the host midway through its pages: Aborted, and the same state still works.
+    const controller = new AbortController();
+    const sent = proxy.requests.length;
+    const cancelled = trigger.poll(input, { connection, state: enabled, signal: controller.signal });
+    while (!proxy.requests.slice(sent).some((request) => request.includes('list-type=2'))) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    await expect(cancelled).rejects.toMatchObject({ name: 'ConnectorError', code: 'Aborted', message: 'The run was cancelled.' });
     expect(JSON.stringify(enabled)).toBe(before);
 
     const retried = await pollUntilSettled(input, connection, enabled);

@@ -3,28 +3,12 @@
  * repeat files (issue #10) is a test here that the Activepieces design (a host-clock timestamp and
  * `LastModified > lastPoll` over the first 10,000 keys) would fail.
  */
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import type { TriggerEvent } from '../../src/contract.js';
-import { useEmulator } from '../helpers/emulator.js';
-import { rawClient } from '../helpers/seed.js';
-import { atSecondStart, keysOf, pollUntilSettled, seedDirectly, stored, trigger, useEmulatorDirectory } from './helpers.js';
+import { atSecondStart, keysOf, pollUntilSettled, seedDirectly, stored, trigger, useTriggerScene } from './helpers.js';
 
-const directory = useEmulatorDirectory();
-const s3 = useEmulator({ directory });
-let client: S3Client;
-beforeAll(() => {
-  client = rawClient(s3.endpoint);
-});
-afterAll(() => client.destroy());
-
-const put = (key: string, body: string = key) => client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+const { directory, s3, writer, put } = useTriggerScene();
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const dataOf = (event: TriggerEvent) => event.data as { key: string; etag: string; lastModified: string; size: number; backfill?: boolean };
 
@@ -150,14 +134,14 @@ describe('a multipart upload', () => {
     const connection = s3.connection();
     const input = { prefix: 'uploads/' };
     const key = 'uploads/video.mp4';
-    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }));
+    const { UploadId } = await writer().send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }));
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const enabled = await trigger.enable!(input, { connection });
     const before = await pollUntilSettled(input, connection, enabled);
     expect(before.events).toEqual([]);
 
-    const part = await client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId, PartNumber: 1, Body: 'frames' }));
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }));
+    const part = await writer().send(new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId, PartNumber: 1, Body: 'frames' }));
+    await writer().send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }));
     const after = await pollUntilSettled(input, connection, before.state);
     expect(keysOf(after.events)).toEqual([key]);
     // Dated before the trigger was turned on: any timestamp-only trigger drops it.
@@ -176,14 +160,7 @@ describe('backfillSince', () => {
     const input = { prefix: 'backfill/', backfillSince: new Date((start + 20) * 1000).toISOString() };
     const enabled = await trigger.enable!(input, { connection });
 
-    const batches: TriggerEvent[][] = [];
-    let state = enabled;
-    for (let more = true; more; ) {
-      const result = await trigger.poll(input, { connection, state });
-      batches.push(result.events);
-      state = result.state;
-      more = result.more === true;
-    }
+    const { batches, state } = await pollUntilSettled(input, connection, enabled);
     expect(batches.map((b) => b.length)).toEqual([100, 100, 40]);
     const sent = batches.flat();
     expect(keysOf(sent)).toEqual(objects.slice(20).map((o) => o.key));
@@ -213,6 +190,18 @@ describe('Test trigger (sample)', () => {
     expect(sample[0]).toMatchObject({ type: 'object.changed', occurredAt: dataOf(sample[0]!).lastModified });
     // What the sample showed still fires: sampling kept no state of its own.
     expect(keysOf((await pollUntilSettled(input, connection, enabled)).events)).toEqual(['sample/m-now.txt']);
+  });
+});
+
+describe('bad input', () => {
+  it('is refused naming the field and what it expects, before any request', async () => {
+    // Nothing listens there: a request would fail with Network, not InvalidInput.
+    const connection = s3.connection({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    const poll = (input: object) => trigger.poll(input, { connection, state: undefined });
+    await expect(poll({ mode: 'fast' })).rejects.toMatchObject({ code: 'InvalidInput', field: '/mode', message: 'Expected one of "scan", "ordered" for `mode` but received "fast".' });
+    await expect(poll({ lookbackSeconds: 5 })).rejects.toMatchObject({ code: 'InvalidInput', field: '/lookbackSeconds', message: 'Expected integer between 30 and 3600 for `lookbackSeconds` but received 5.' });
+    await expect(poll({ backfillSince: 'yesterday' })).rejects.toMatchObject({ code: 'InvalidInput', field: '/backfillSince', message: 'Expected a valid date-time for `backfillSince` but received "yesterday".' });
+    await expect(trigger.sample({ prefix: '/abs' }, { connection })).rejects.toMatchObject({ code: 'InvalidInput', field: '/prefix', message: expect.stringContaining('drop the leading "/"') });
   });
 });
 

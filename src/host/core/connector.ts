@@ -16,7 +16,7 @@ import type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, 
 import type { Manifest } from '../../generated/manifest.js';
 import { HostError } from './errors.js';
 import { checker, createAjv, type FieldError, type JsonSchema } from './schema.js';
-import { callTrigger, loadTriggers, triggerHooksOf, type TriggerHookName, type TriggerHooks, type TriggerInfo } from './triggers.js';
+import { callTrigger, loadTriggers, triggerHooksOf, type HookSchemas, type TriggerHookName, type TriggerHooks, type TriggerInfo } from './triggers.js';
 
 export type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, TestResult, Manifest, TriggerInfo };
 
@@ -137,16 +137,23 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
     if (!connectionFields.includes(field!)) throw invalid(dir, `connection.label names "${field}", which is not a field of ${manifest.connection.schema}.`);
   }
 
+  /** An action's or a trigger's input and output schemas, read and compiled, and a checker of its input. */
+  const hookSchemas: HookSchemas = async (hook, what) => {
+    const inputSchema = await readJson(dir, hook.input, `The input schema of ${what}`);
+    const outputSchema = await readJson(dir, hook.output, `The output schema of ${what}`);
+    const check = checker(compile(inputSchema, hook.input), inputSchema);
+    compile(outputSchema, hook.output);
+    return { inputSchema, outputSchema, check };
+  };
+
   const seen = new Set<string>();
   const actions: ActionInfo[] = [];
   const inputCheckers = new Map<string, (value: unknown) => FieldError[]>();
   for (const action of manifest.actions) {
     if (seen.has(action.id)) throw invalid(dir, `connector.json lists the action "${action.id}" twice.`);
     seen.add(action.id);
-    const inputSchema = await readJson(dir, action.input, `The input schema of "${action.id}"`);
-    const outputSchema = await readJson(dir, action.output, `The output schema of "${action.id}"`);
-    inputCheckers.set(action.id, checker(compile(inputSchema, action.input), inputSchema));
-    compile(outputSchema, action.output);
+    const { inputSchema, outputSchema, check } = await hookSchemas(action, `"${action.id}"`);
+    inputCheckers.set(action.id, check);
     actions.push({
       id: action.id,
       name: action.name,
@@ -157,7 +164,7 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
     });
   }
 
-  const triggers = await loadTriggers(manifest, (file, what) => readJson(dir, file, what), compile, (problem) => invalid(dir, problem));
+  const triggers = await loadTriggers(manifest, hookSchemas, (problem) => invalid(dir, problem));
 
   const iconSvg = await readText(dir, manifest.icon, 'The icon');
   if (!/<svg[\s>]/i.test(iconSvg)) throw invalid(dir, `the icon "${manifest.icon}" is not an SVG document.`);

@@ -3,11 +3,10 @@
  * host contract 1.1, section 5) and the `triggers` map of the entry module. The host knows nothing of
  * S3: it schedules polls and keeps the state each one returns.
  */
-import type { ValidateFunction } from 'ajv';
 import type { ActionContext, PollContext, PollResult, TriggerEvent, TriggerState } from '../../contract.js';
 import type { Manifest } from '../../generated/manifest.js';
 import { HostError } from './errors.js';
-import { checker, type FieldError, type JsonSchema } from './schema.js';
+import type { FieldError, JsonSchema } from './schema.js';
 
 export type { PollContext, PollResult, TriggerEvent, TriggerState };
 
@@ -34,6 +33,12 @@ export interface TriggerHooks {
   sample: Hook;
 }
 
+/** Reads and compiles a hook's (an action's or a trigger's) `input` and `output` schemas; `what` names it in errors. */
+export type HookSchemas = (
+  hook: { input: string; output: string },
+  what: string,
+) => Promise<{ inputSchema: JsonSchema; outputSchema: JsonSchema; check: (input: unknown) => FieldError[] }>;
+
 export interface LoadedTriggers {
   infos: TriggerInfo[];
   /** Human problems with a trigger's input, each with its field; empty when valid (the connector validates again). */
@@ -41,22 +46,15 @@ export interface LoadedTriggers {
 }
 
 /** Reads and compiles every trigger's schemas; the manifest's own schema has already checked its shape. */
-export async function loadTriggers(
-  manifest: Manifest,
-  readSchema: (file: string, what: string) => Promise<JsonSchema>,
-  compile: (schema: JsonSchema, file: string) => ValidateFunction,
-  invalid: (problem: string) => HostError,
-): Promise<LoadedTriggers> {
+export async function loadTriggers(manifest: Manifest, hookSchemas: HookSchemas, invalid: (problem: string) => HostError): Promise<LoadedTriggers> {
   const infos: TriggerInfo[] = [];
   const checkers = new Map<string, (input: unknown) => FieldError[]>();
   for (const trigger of manifest.triggers ?? []) {
     if (checkers.has(trigger.id) || manifest.actions.some((action) => action.id === trigger.id)) {
       throw invalid(`connector.json lists "${trigger.id}" twice among its actions and triggers.`);
     }
-    const inputSchema = await readSchema(trigger.input, `The input schema of the trigger "${trigger.id}"`);
-    const outputSchema = await readSchema(trigger.output, `The output schema of the trigger "${trigger.id}"`);
-    checkers.set(trigger.id, checker(compile(inputSchema, trigger.input), inputSchema));
-    compile(outputSchema, trigger.output);
+    const { inputSchema, outputSchema, check } = await hookSchemas(trigger, `the trigger "${trigger.id}"`);
+    checkers.set(trigger.id, check);
     infos.push({
       id: trigger.id,
       name: trigger.name,

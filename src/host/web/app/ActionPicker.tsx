@@ -1,6 +1,7 @@
 /** Step 1: the connector's actions, grouped as the manifest groups them, searchable by any word. */
 import { useMemo, useState, type ReactNode } from 'react';
 import type { ActionInfo } from '../api-types.js';
+import { HookButton } from './Hook.js';
 
 const UNGROUPED = 'Other actions';
 
@@ -41,19 +42,7 @@ export function ActionPicker(props: { actions: ActionInfo[]; icon: string | null
           <h3>{group}</h3>
           <div className="action-grid">
             {members.map((action) => (
-              <button
-                key={action.id}
-                type="button"
-                className="action"
-                aria-pressed={action.id === selected}
-                onClick={() => onSelect(action.id)}
-              >
-                {icon && <img src={icon} alt="" width={28} height={28} />}
-                <span>
-                  <strong>{action.name}</strong>
-                  <span className="muted">{action.description}</span>
-                </span>
-              </button>
+              <HookButton key={action.id} hook={action} icon={icon} pressed={action.id === selected} onClick={() => onSelect(action.id)} />
             ))}
           </div>
         </div>

@@ -1,5 +1,6 @@
 /** The connector's triggers, listed beside its actions in step 1. */
 import type { TriggerInfo } from '../api-types.js';
+import { HookButton } from './Hook.js';
 
 export function TriggerPicker(props: { triggers: TriggerInfo[]; icon: string | null; selected: string | undefined; onSelect(id: string): void }) {
   const { triggers, icon, selected, onSelect } = props;
@@ -9,13 +10,7 @@ export function TriggerPicker(props: { triggers: TriggerInfo[]; icon: string | n
       <h3>Triggers</h3>
       <div className="action-grid">
         {triggers.map((trigger) => (
-          <button key={trigger.id} type="button" className="action" aria-pressed={trigger.id === selected} onClick={() => onSelect(trigger.id)}>
-            {icon && <img src={icon} alt="" width={28} height={28} />}
-            <span>
-              <strong>{trigger.name}</strong>
-              <span className="muted">{trigger.description}</span>
-            </span>
-          </button>
+          <HookButton key={trigger.id} hook={trigger} icon={icon} pressed={trigger.id === selected} onClick={() => onSelect(trigger.id)} />
         ))}
       </div>
     </div>

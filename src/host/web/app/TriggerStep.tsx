@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { ApiError, ConnectionView, TriggerEvent, TriggerInfo } from '../api-types.js';
 import { api, asApiError } from './api.js';
+import { StepIntro } from './Hook.js';
 import { ErrorBox, Json } from './Outcome.js';
 import { SchemaForm } from './SchemaForm.js';
 
@@ -41,17 +42,7 @@ export function TriggerStep({ trigger, connection }: { trigger: TriggerInfo; con
 
   return (
     <section className="card" aria-labelledby="step-trigger">
-      <h2 id="step-trigger">
-        <span className="step">3</span> Test “{trigger.name}”
-      </h2>
-      <p className="muted">{trigger.description}</p>
-      {connection ? (
-        <p className="muted">
-          With <strong>{connection.label}</strong>
-        </p>
-      ) : (
-        <p className="warning">Choose or save a connection in step 2 first.</p>
-      )}
+      <StepIntro id="step-trigger" verb="Test" hook={trigger} connection={connection} />
       <SchemaForm id="trigger-input" schema={trigger.inputSchema} formData={input} onChange={setInput} onSubmit={(data) => void test(data)} disabled={testing}>
         <div className="buttons">
           <button type="submit" disabled={testing || !connection}>
