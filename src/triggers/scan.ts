@@ -19,7 +19,7 @@ import { compareKeys } from '../listing.js';
 import { SEEN_CAPACITY } from './limits.js';
 import { DatedHashes, decodeUploads, encodeUploads } from './records.js';
 import { passServerSecond } from './server-time.js';
-import { followUploads, listUploads, settleUploads, uploadOf } from './uploads.js';
+import { followUploads, listUploads, settleUploads, uploadFinder } from './uploads.js';
 import { decodeKey, encodeKey, listAfter, type Listed, type Watch } from './watch.js';
 
 /** An event to be: the object, its change, and whether it is a backfill. */
@@ -65,10 +65,11 @@ export async function pollScan(watch: Watch, ctx: RunContext, state: ObjectChang
   const sweep = state.sweep ?? { start: now.serverTime, from: Math.max((state.prev ?? state.cut) - window, floor ?? 0), ...(state.prev === undefined ? { baseline: true } : {}) };
   const backfill = state.backfill && watch.since !== undefined ? new Backfill(state.backfill, watch.since, state.cut) : undefined;
   const found: Found[] = [];
+  const uploadOf = uploadFinder(uploads);
 
   const consider = (object: Listed) => {
     if (!watch.accepts(object.rel, object.size)) return;
-    const upload = uploadOf(uploads, object);
+    const upload = uploadOf(object);
     if (upload || object.time >= sweep.from) {
       const change = changeOf(object);
       if (!seen.has(change.hash)) {

@@ -67,10 +67,15 @@ export function followUploads(records: readonly UploadRecord[], now: UploadsNow)
   return { records: next, warnings };
 }
 
-/** The unsent upload whose object this is: same key, dated (to the second, either way) when the upload began. */
-export function uploadOf(records: readonly UploadRecord[], object: Listed): UploadRecord | undefined {
-  const key = keyHash(object.fullKey);
-  return records.find((r) => !r.sent && r.key === key && Math.abs(r.initiated - object.time) <= 1);
+/**
+ * A lookup of the unsent upload an object completes: same key, dated (to the second, either way) when
+ * the upload began. Indexed once per poll, since a sweep asks it of every object it lists.
+ */
+export function uploadFinder(records: readonly UploadRecord[]): (object: Listed) => UploadRecord | undefined {
+  const byKey = new Map<string, UploadRecord[]>();
+  for (const record of records) if (!record.sent) byKey.set(record.key, [...(byKey.get(record.key) ?? []), record]);
+  if (byKey.size === 0) return () => undefined;
+  return (object) => byKey.get(keyHash(object.fullKey))?.find((r) => !r.sent && Math.abs(r.initiated - object.time) <= 1);
 }
 
 /**

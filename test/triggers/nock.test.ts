@@ -3,10 +3,11 @@
  * host's (the emulator shares the test's clock), a missing s3:ListBucketMultipartUploads, and a
  * service that sends no Date header.
  */
+import { inspect } from 'node:util';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import type { TriggerState } from '../../src/contract.js';
-import { awsConnection, awsError, awsHeaders, BUCKET_ORIGIN, useNock } from '../helpers/nock.js';
+import { AWS_KEYS, awsConnection, awsError, awsHeaders, BUCKET_ORIGIN, useNock } from '../helpers/nock.js';
 import { keysOf, trigger } from './helpers.js';
 
 useNock();
@@ -72,6 +73,8 @@ describe('permissions', () => {
     const denied = trigger.enable!({ prefix: 'in/' }, { connection });
     await expect(denied).rejects.toMatchObject({ name: 'ConnectorError', code: 'AccessDenied', retryable: false, details: { iamAction: 's3:ListBucketMultipartUploads' } });
     await expect(denied).rejects.toThrow('Access denied: these credentials lack s3:ListBucketMultipartUploads on arn:aws:s3:::test-bucket. Add s3:ListBucketMultipartUploads');
+    // What a host logs of it, cause included, holds no secret.
+    expect(inspect(await denied.catch((error: unknown) => error), { depth: 10 })).not.toContain(AWS_KEYS.secretAccessKey);
 
     nock(BUCKET_ORIGIN).get('/').query((q) => q['list-type'] === '2').reply(200, listing('in/', []), awsHeaders());
     await expect(trigger.enable!({ prefix: 'in/', mode: 'ordered' }, { connection })).resolves.toMatchObject({ mode: 'ordered' });

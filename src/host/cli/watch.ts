@@ -77,7 +77,7 @@ export async function watchCommand(cli: Cli, [triggerId, ...rest]: string[]): Pr
       const known = new Set(handedOn);
       for (const event of result.events) {
         if (known.has(event.id)) continue;
-        stdout.write(`${stdout.isTTY ? readable(event) : JSON.stringify(event)}\n`);
+        stdout.write(`${stdout.isTTY && !cli.flags.json ? readable(event) : JSON.stringify(event)}\n`);
         handedOn.push(event.id);
         known.add(event.id);
       }
