@@ -75,54 +75,60 @@ function guarded(progress: (p: Progress) => void, logger: Logger | undefined): (
  * client, and maps every failure to a ConnectorError.
  */
 export function defineAction<I, O>(spec: ActionSpec<I, O>): ActionHandler {
-  return async (rawInput: unknown, actionCtx: ActionContext): Promise<O> => {
-    const { signal, logger, progress, files } = actionCtx;
-    if (signal?.aborted) throw aborted();
-    const { connection, settings, keys, errorContext } = resolveConnection(actionCtx.connection);
-    const input = spec.input(rawInput);
-    const lease = leaseClient(settings);
-    const abort = new AbortScope(signal);
-    const context = (about: About = {}, command?: object): ErrorContext => ({
-      ...errorContext,
-      key: about.key,
-      iamAction: about.iamAction ?? (command ? iamActionFor(command) : undefined),
-      conflictMessage: about.conflictMessage,
-      signal,
-    });
-    const ctx: RunContext = {
-      s3: lease.client,
-      connection,
-      bucket: connection.bucket,
-      keys,
-      signal,
-      abort,
-      logger,
-      progress: progress && guarded(progress, logger),
-      async send(command, about) {
-        const request = abort.child();
-        try {
-          return await abortable(lease.client.send(command, request.signal ? { abortSignal: request.signal } : {}), request.signal);
-        } catch (error) {
-          throw mapError(error, context(about, command));
-        } finally {
-          request.dispose();
-        }
-      },
-      fail: (error, about) => mapError(error, context(about)),
-      files(field) {
-        if (!files) {
-          throw new ConnectorError('InvalidInput', `\`${field.slice(1)}\` needs the host's file store, and this host gave none. Use another mode, or run the action in a host that passes ctx.files.`, { field });
-        }
-        return files;
-      },
-    };
-    try {
-      return await spec.run(input, ctx);
-    } catch (error) {
-      throw mapError(error, context());
-    } finally {
-      abort.dispose();
-      lease.release();
-    }
+  return (rawInput: unknown, actionCtx: ActionContext): Promise<O> => runHook(spec.input, rawInput, actionCtx, spec.run);
+}
+
+/**
+ * One call of a connector hook (an action, or a trigger's enable, poll or sample): the connection and
+ * input validated before any network call, the leased client, and every failure a ConnectorError.
+ */
+export async function runHook<I, O>(validate: Validator<I>, rawInput: unknown, actionCtx: ActionContext, run: (input: I, ctx: RunContext) => Promise<O>): Promise<O> {
+  const { signal, logger, progress, files } = actionCtx;
+  if (signal?.aborted) throw aborted();
+  const { connection, settings, keys, errorContext } = resolveConnection(actionCtx.connection);
+  const input = validate(rawInput);
+  const lease = leaseClient(settings);
+  const abort = new AbortScope(signal);
+  const context = (about: About = {}, command?: object): ErrorContext => ({
+    ...errorContext,
+    key: about.key,
+    iamAction: about.iamAction ?? (command ? iamActionFor(command) : undefined),
+    conflictMessage: about.conflictMessage,
+    signal,
+  });
+  const ctx: RunContext = {
+    s3: lease.client,
+    connection,
+    bucket: connection.bucket,
+    keys,
+    signal,
+    abort,
+    logger,
+    progress: progress && guarded(progress, logger),
+    async send(command, about) {
+      const request = abort.child();
+      try {
+        return await abortable(lease.client.send(command, request.signal ? { abortSignal: request.signal } : {}), request.signal);
+      } catch (error) {
+        throw mapError(error, context(about, command));
+      } finally {
+        request.dispose();
+      }
+    },
+    fail: (error, about) => mapError(error, context(about)),
+    files(field) {
+      if (!files) {
+        throw new ConnectorError('InvalidInput', `\`${field.slice(1)}\` needs the host's file store, and this host gave none. Use another mode, or run the action in a host that passes ctx.files.`, { field });
+      }
+      return files;
+    },
   };
+  try {
+    return await run(input, ctx);
+  } catch (error) {
+    throw mapError(error, context());
+  } finally {
+    abort.dispose();
+    lease.release();
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * The entry a workflow host loads through connector.json: the test hook and the actions map.
+ * The entry a workflow host loads through connector.json: the test hook, the actions map and the triggers map.
  */
 import { copy } from './actions/copy.js';
 import { del } from './actions/delete.js';
@@ -14,7 +14,21 @@ import type { ActionHandler } from './contract.js';
 
 export { testConnection } from './connection/test.js';
 export { ConnectorError, ERROR_CODES, type ErrorCode } from './errors.js';
-export type { ActionContext, ActionHandler, FileRef, FileStore, Logger, Progress, TestContext, TestResult } from './contract.js';
+export type {
+  ActionContext,
+  ActionHandler,
+  FileRef,
+  FileStore,
+  Logger,
+  PollContext,
+  PollResult,
+  Progress,
+  TestContext,
+  TestResult,
+  TriggerEvent,
+  TriggerHandler,
+  TriggerState,
+} from './contract.js';
 
 export const actions: Record<string, ActionHandler> = {
   head,
@@ -29,3 +43,4 @@ export const actions: Record<string, ActionHandler> = {
 };
 
 export { suggest, type SuggestHook, type SuggestRequest, type SuggestResult } from './suggest.js';
+export { triggers } from './triggers/index.js';

@@ -51,7 +51,7 @@ function firstEntries(page: ListedPage, n: number): { page: ListedPage; last: st
 }
 
 /** `encoding-type=url` encodes like a form: space as "+", "+" as "%2B". */
-function urlDecode(value: string): string {
+export function urlDecode(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
@@ -122,7 +122,7 @@ export async function listPages(ctx: RunContext, query: ListingQuery, onPage: (p
   }
 }
 
-function lastEntry(page: ListedPage): string | undefined {
+export function lastEntry(page: ListedPage): string | undefined {
   const object = page.objects.at(-1)?.Key;
   const folder = page.folders.at(-1);
   if (object === undefined) return folder;

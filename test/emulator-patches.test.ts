@@ -1,13 +1,23 @@
 /**
  * The three defects of @20minutes/s3rver 5.0.0 that patches/ fixes, each tested for what a client sees,
- * the atomic writes the patch adds, and the promise that hosts installing the published package never
- * run the patch step.
+ * the atomic writes and S3's multipart dates the patch adds, and the promise that hosts installing the
+ * published package never run the patch step.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,5 +196,27 @@ describe('an upload cut off mid-body', () => {
     const listed = await writer.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'atomic/' }));
     expect((listed.Contents ?? []).map((o) => [o.Key, o.Size])).toEqual([['atomic/photo.bin', before.length]]);
     writer.destroy();
+  });
+});
+
+describe('a completed multipart upload', () => {
+  it('is dated from when the upload was initiated, as S3 dates it, not from its completion', async () => {
+    const key = 'multipart/dated.bin';
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }));
+    const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: 'multipart/' }));
+    const initiated = listed.Uploads?.find((u) => u.UploadId === UploadId)?.Initiated;
+    expect(initiated).toBeInstanceOf(Date);
+    // Completed in a later second than it was started.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const part = await client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId, PartNumber: 1, Body: 'the only part' }));
+    const completedAt = Date.now();
+    await client.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }));
+
+    const wholeSecond = Math.floor(initiated!.getTime() / 1000) * 1000;
+    const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'multipart/' }));
+    expect(page.Contents?.map((o) => [o.Key, o.LastModified?.getTime()])).toEqual([[key, wholeSecond]]);
+    const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
+    expect(head.LastModified?.getTime()).toBe(wholeSecond);
+    expect(head.LastModified!.getTime()).toBeLessThan(Math.floor(completedAt / 1000) * 1000);
   });
 });

@@ -23,6 +23,10 @@ interface ManifestAction {
   output: string;
   suggest?: Record<string, string>;
 }
+interface ManifestTrigger extends ManifestAction {
+  kind: string;
+  minIntervalSeconds: number;
+}
 interface Manifest {
   manifestVersion: number;
   id: string;
@@ -31,6 +35,7 @@ interface Manifest {
   entry: string;
   connection: { schema: string; test: string; label: string };
   actions: ManifestAction[];
+  triggers?: ManifestTrigger[];
 }
 
 const manifest = readJson('connector.json') as unknown as Manifest;
@@ -38,7 +43,8 @@ const pkg = readJson('package.json') as { version: string; files: string[]; expo
 
 
 function manifestPaths(): string[] {
-  return [manifest.icon, manifest.entry, manifest.connection.schema, ...manifest.actions.flatMap((a) => [a.input, a.output])];
+  const hooks = [...manifest.actions, ...(manifest.triggers ?? [])];
+  return [manifest.icon, manifest.entry, manifest.connection.schema, ...hooks.flatMap((a) => [a.input, a.output])];
 }
 
 describe('connector.json', () => {
@@ -145,6 +151,47 @@ describe('connector.json', () => {
       for (const bad of [{}, { key: 'key' }, { '/key': 'bucket' }, { '/key': true }]) {
         expect(validate(withSuggest(bad)), JSON.stringify(bad)).toBe(false);
       }
+    });
+  });
+
+  describe('triggers (contract 1.1, section 5)', () => {
+    const declared = manifest.triggers ?? [];
+
+    it('declares exactly the triggers the entry module exports, each with poll and sample', () => {
+      expect(declared.map((t) => t.id).sort()).toEqual(Object.keys(entry.triggers).sort());
+      for (const trigger of declared) {
+        const hooks = entry.triggers[trigger.id]!;
+        expect(typeof hooks.poll, `${trigger.id}.poll`).toBe('function');
+        expect(typeof hooks.sample, `${trigger.id}.sample`).toBe('function');
+        if (hooks.enable !== undefined) expect(typeof hooks.enable, `${trigger.id}.enable`).toBe('function');
+      }
+    });
+
+    it('are polling triggers with a minimum interval, and ids that no action uses', () => {
+      expect(declared.length).toBeGreaterThan(0);
+      for (const trigger of declared) {
+        expect(trigger.kind).toBe('polling');
+        expect(Number.isInteger(trigger.minIntervalSeconds) && trigger.minIntervalSeconds >= 1).toBe(true);
+        expect(manifest.actions.map((a) => a.id)).not.toContain(trigger.id);
+      }
+      expect(new Set(declared.map((t) => t.id)).size).toBe(declared.length);
+    });
+
+    it("uses the trigger's own input and output (one event's data) schemas", () => {
+      for (const trigger of declared) {
+        expect(trigger.input).toBe(`schemas/triggers/${trigger.id}.input.json`);
+        expect(trigger.output).toBe(`schemas/triggers/${trigger.id}.output.json`);
+      }
+    });
+
+    it('is refused by the manifest schema when a trigger is not polling or lacks its interval', () => {
+      const validate = hostAjv().compile(readJson('schemas/manifest.schema.json'));
+      const [first] = declared;
+      expect(validate({ ...manifest, triggers: [{ ...first, kind: 'webhook' }] })).toBe(false);
+      const { minIntervalSeconds: _dropped, ...withoutInterval } = first!;
+      expect(validate({ ...manifest, triggers: [withoutInterval] })).toBe(false);
+      const { triggers: _none, ...withoutTriggers } = manifest;
+      expect(validate(withoutTriggers), 'triggers stay optional').toBe(true);
     });
   });
 

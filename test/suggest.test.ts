@@ -58,6 +58,10 @@ describe('suggest', () => {
     expect(values(await ask({ action: 'copy', field: '/sourceKey', query: 'pho' }))).toEqual(['photos/']);
   });
 
+  it('offers folders for the trigger\'s prefix, as for an action\'s', async () => {
+    expect(values(await ask({ action: 'objectChanged', field: '/prefix', query: 'photos/' }))).toEqual(['photos/2024/', 'photos/2025/']);
+  });
+
   it('offers only images (and folders to open) where the field wants an image', async () => {
     const result = await ask({ action: 'resize', field: '/key', query: 'photos/' });
     expect(values(result)).toEqual(['photos/2024/', 'photos/2025/', 'photos/alps.JPG', 'photos/sunset.jpg']);
@@ -130,11 +134,14 @@ describe('suggest', () => {
 });
 
 describe('the manifest\'s suggest maps', () => {
-  const manifest = JSON.parse(readFileSync('connector.json', 'utf8')) as { actions: Array<{ id: string; input: string; suggest?: Record<string, string> }> };
+  type Entry = { id: string; input: string; suggest?: Record<string, string> };
+  const manifest = JSON.parse(readFileSync('connector.json', 'utf8')) as { actions: Entry[]; triggers?: Entry[] };
+  // Actions and triggers alike: a host asks the same hook for either, by id.
+  const entries = [...manifest.actions, ...(manifest.triggers ?? [])];
   const inputOf = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { properties: Record<string, { type?: string }> };
 
-  it('names only string fields of the action\'s own input', () => {
-    for (const action of manifest.actions) {
+  it('names only string fields of the action\'s or trigger\'s own input', () => {
+    for (const action of entries) {
       const { properties } = inputOf(action.input);
       for (const pointer of Object.keys(action.suggest ?? {})) {
         expect(properties[pointer.slice(1)]?.type, `${action.id} ${pointer}`).toBe('string');
@@ -144,7 +151,7 @@ describe('the manifest\'s suggest maps', () => {
 
   it('covers every key, prefix and source field (a destination template is no key to pick)', () => {
     const templates = new Set(['resizeMany /destinationKey']);
-    for (const action of manifest.actions) {
+    for (const action of entries) {
       const { properties } = inputOf(action.input);
       const keyFields = Object.keys(properties).filter((name) => properties[name]!.type === 'string' && /^(key|prefix|startAfter)$|Key$/.test(name));
       for (const name of keyFields) {
@@ -155,7 +162,7 @@ describe('the manifest\'s suggest maps', () => {
   });
 
   it('asks for images only where the field takes an image', () => {
-    const images = manifest.actions.flatMap((a) => Object.entries(a.suggest ?? {}).filter(([, kind]) => kind === 'image').map(([field]) => `${a.id} ${field}`));
+    const images = entries.flatMap((a) => Object.entries(a.suggest ?? {}).filter(([, kind]) => kind === 'image').map(([field]) => `${a.id} ${field}`));
     expect(images).toEqual(['resize /key']);
   });
 });

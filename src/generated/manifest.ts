@@ -42,6 +42,29 @@ export interface Manifest {
       suggest?: Suggest;
     }[]
   ];
+  /**
+   * Host contract 1.1, section 5: the connector's polling triggers. Hosts that do not know triggers ignore them.
+   */
+  triggers?: {
+    id: string;
+    name: string;
+    description: string;
+    group?: string;
+    /**
+     * The host calls `poll` on a schedule and keeps the returned state.
+     */
+    kind: 'polling';
+    input: SchemaPath;
+    /**
+     * The schema of one event's `data`.
+     */
+    output: string;
+    /**
+     * The shortest time between polls a host should schedule.
+     */
+    minIntervalSeconds: number;
+    suggest?: Suggest;
+  }[];
 }
 /**
  * Host contract 1.2, section 6: fields (JSON Pointers into the input) whose choices come from the entry's suggest hook while the user types, and what they suggest: key (objects and folders), prefix (folders), image (image objects and folders).

@@ -298,6 +298,25 @@ describe.skipIf(!existsSync(CHROMIUM))('the playground, walked in a real browser
     await screenshot('cancelled');
   });
 
+  it('9. lists the trigger beside the actions, and "Test trigger" shows the newest objects first', async () => {
+    // Written a second apart, the newest first in no alphabetical sense.
+    await s3.send(new PutObjectCommand({ Bucket: demo.bucket, Key: 'arrivals/b-older.csv', Body: 'a,b\n1,2\n', ContentType: 'text/csv' }));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await s3.send(new PutObjectCommand({ Bucket: demo.bucket, Key: 'arrivals/a-newer.csv', Body: 'a,b\n3,4\n', ContentType: 'text/csv' }));
+
+    const triggers = page.getByRole('group', { name: 'Triggers' });
+    await triggers.getByRole('button', { name: /^New or updated object/ }).click();
+    await page.getByRole('heading', { name: 'Test “New or updated object”' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#trigger=objectChanged');
+    await page.getByLabel('Prefix').fill('arrivals/');
+    await page.getByRole('button', { name: 'Test trigger' }).click();
+    expect(await page.getByTestId('sample-status').textContent()).toBe('2 recent examples, newest first');
+    const items = await page.getByRole('list', { name: 'Sample events' }).getByRole('listitem').allTextContents();
+    expect(items.map((item) => /key=(\S+)/.exec(item)?.[1])).toEqual(['arrivals/a-newer.csv', 'arrivals/b-older.csv']);
+    expect(items[0]).toContain('object.changed');
+    await screenshot('trigger');
+  });
+
   it('logs no error or warning in the page', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -542,3 +542,79 @@ describe('progress', () => {
     expect(text()).toBe('');
   });
 });
+
+describe('s3-connector watch', () => {
+  const WATCH = ['watch', 'objectChanged', '--connection', 'Emulator', '--input', '{"prefix":"watched/"}', '--interval', '5'];
+
+  /** Resolves once `stream` has printed text matching `pattern`. */
+  function printed(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<void> {
+    let seen = '';
+    return new Promise((resolve) => {
+      const onData = (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (!pattern.test(seen)) return;
+        stream.off('data', onData);
+        resolve();
+      };
+      stream.on('data', onData);
+    });
+  }
+
+  const keysPrinted = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { data: { key: string } }).data.key);
+
+  it('prints one JSON line per new object, stops on Ctrl-C, and a restart resumes exactly: nothing lost, nothing repeated', async () => {
+    const home = await homeWith();
+    const writer = rawClient(s3.endpoint);
+    const put = (key: string) => writer.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: key }));
+    await put('watched/existing.txt');
+
+    const first = await cli(home, WATCH, {
+      onSpawn: (child) => {
+        void printed(child.stderr!, /Watching "New or updated object" .* every 5 s, from now/).then(async () => {
+          await put('watched/a.txt');
+          await printed(child.stdout!, /watched\/a\.txt/);
+          child.kill('SIGINT');
+        });
+      },
+    });
+    expect(first.code, first.stderr).toBe(EXIT_CODES.Aborted);
+    expect(keysPrinted(first.stdout)).toEqual(['watched/a.txt']);
+    expect(JSON.parse(first.stdout)).toMatchObject({ type: 'object.changed', occurredAt: expect.stringMatching(/Z$/), data: { key: 'watched/a.txt', size: 13 } });
+    expect(first.stderr).toContain('Stopped. The next watch resumes from the last poll.');
+
+    // Written while nothing watches: the restart's first poll sends them, and only them.
+    await put('watched/b.txt');
+    await put('watched/c.txt');
+    const second = await cli(home, WATCH, {
+      onSpawn: (child) => {
+        void printed(child.stdout!, /watched\/b\.txt[\s\S]*watched\/c\.txt|watched\/c\.txt[\s\S]*watched\/b\.txt/).then(() => child.kill('SIGINT'));
+      },
+    });
+    expect(second.code, second.stderr).toBe(EXIT_CODES.Aborted);
+    expect(second.stderr).toContain('resuming from the last poll');
+    expect(keysPrinted(second.stdout).sort()).toEqual(['watched/b.txt', 'watched/c.txt']);
+    writer.destroy();
+  }, 60_000);
+
+  it('refuses a second watch of the same trigger, an interval below its minimum, and an unknown trigger', async () => {
+    const home = await homeWith();
+    let second: Result | undefined;
+    const first = await cli(home, WATCH, {
+      onSpawn: (child) => {
+        void printed(child.stderr!, /Watching/).then(async () => {
+          second = await cli(home, WATCH);
+          child.kill('SIGINT');
+        });
+      },
+    });
+    expect(first.code).toBe(EXIT_CODES.Aborted);
+    expect(second).toMatchObject({ code: EXIT_CODES.Conflict, stderr: expect.stringContaining('is already being watched by another process') });
+
+    const [tooOften, unknown] = await Promise.all([
+      cli(home, ['watch', 'objectChanged', '--connection', 'Emulator', '--interval', '1']),
+      cli(home, ['watch', 'fileAppeared', '--connection', 'Emulator']),
+    ]);
+    expect(tooOften).toMatchObject({ code: EXIT_CODES.Usage, stderr: expect.stringContaining('Expected --interval to be a number of seconds of at least 5') });
+    expect(unknown).toMatchObject({ code: EXIT_CODES.Usage, stderr: expect.stringContaining('Unknown trigger "fileAppeared". Available triggers: objectChanged.') });
+  }, 60_000);
+});

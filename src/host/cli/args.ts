@@ -16,6 +16,8 @@ Commands:
   run <action> --connection <name|id> [--input <json|@file|@->] [--file [<field>=]<path>]
                                        Run an action with a saved connection; in a terminal,
                                        without --input, it asks for the fields (Tab completes keys)
+  watch <trigger> --connection <name|id> [--input <json|@file|@->] [--interval <seconds>]
+                                       Poll a trigger, one JSON line per event; resumes after a restart
   run <action> --help                  Show the action's fields: type, default, description, example
   start [aws]                          Start the playground (the S3 emulator and the web page)
 
@@ -57,6 +59,7 @@ const COMMAND = {
   connection: { type: 'string', short: 'c', example: '--connection "Photos (production)"' },
   input: { type: 'string', short: 'i', example: `--input '{"key":"photos/dog.jpg"}'` },
   file: { type: 'string', multiple: true, example: '--file file=./logo.svg' },
+  interval: { type: 'string', example: '--interval 60' },
 } as const satisfies Record<string, OptionSpec>;
 
 const OPTIONS: Record<string, OptionSpec> = { ...GLOBAL, ...COMMAND };
@@ -65,6 +68,7 @@ const OPTIONS: Record<string, OptionSpec> = { ...GLOBAL, ...COMMAND };
 const ALLOWED: Record<string, readonly (keyof typeof COMMAND)[]> = {
   'connections add': ['values', 'from-env', 'env-file', 'name'],
   run: ['connection', 'input', 'file'],
+  watch: ['connection', 'input', 'interval'],
 };
 
 type Value<S extends OptionSpec> = S['type'] extends 'boolean' ? boolean : S extends { multiple: true } ? string[] : string;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, parse, USAGE, usageError } from './args.js';
 import { actionsCommand, connectionsCommand, runCommand, startCommand, type Cli, type CliIO } from './commands.js';
+import { watchCommand } from './watch.js';
 import { errorInfo, EXIT_CODES, exitCodeOf, HostError } from '../core/errors.js';
 import { defaultHome, packageDirOf } from '../core/paths.js';
 
@@ -40,6 +41,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await runCommand(cli, rest);
       case 'start':
         return await startCommand(cli, rest);
+      case 'watch':
+        return await watchCommand(cli, rest);
       default:
         throw usageError(`Unknown command \`${name}\`.`);
     }

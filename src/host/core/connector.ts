@@ -16,8 +16,9 @@ import type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, 
 import type { Manifest } from '../../generated/manifest.js';
 import { HostError } from './errors.js';
 import { checker, createAjv, type FieldError, type JsonSchema } from './schema.js';
+import { callTrigger, loadTriggers, triggerHooksOf, type HookSchemas, type TriggerHookName, type TriggerHooks, type TriggerInfo } from './triggers.js';
 
-export type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, TestResult, Manifest };
+export type { ActionContext, FileRef, FileStore, Logger, Progress, TestContext, TestResult, Manifest, TriggerInfo };
 
 /** What a field named in a manifest entry's `suggest` map suggests (contract 1.2, section 6). */
 export type SuggestKind = NonNullable<NonNullable<Manifest['actions'][number]['suggest']>[string]>;
@@ -73,6 +74,12 @@ export interface LoadedConnector {
   runAction(id: string, input: unknown, ctx: ActionContext): Promise<unknown>;
   /** Choices for a field named in `suggest`; a usage error for any other field. */
   suggest(request: SuggestRequest, ctx: ActionContext): Promise<SuggestResult>;
+  /** The manifest's `triggers[]` (contract 1.1, section 5); empty when it has none. */
+  triggers: TriggerInfo[];
+  /** Human problems with a trigger's input, each with its field; empty when valid. */
+  triggerInputErrors(triggerId: string, input: unknown): FieldError[];
+  /** Calls a trigger's `enable`, `poll` (ctx.state) or `sample`; `enable` resolves to undefined when the trigger has none. */
+  runTrigger(id: string, hook: TriggerHookName, input: unknown, ctx: ActionContext & { state?: unknown }): Promise<unknown>;
 }
 
 type Hook = (...args: unknown[]) => Promise<unknown>;
@@ -157,16 +164,23 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
     if (!connectionFields.includes(field!)) throw invalid(dir, `connection.label names "${field}", which is not a field of ${manifest.connection.schema}.`);
   }
 
+  /** An action's or a trigger's input and output schemas, read and compiled, and a checker of its input. */
+  const hookSchemas: HookSchemas = async (hook, what) => {
+    const inputSchema = await readJson(dir, hook.input, `The input schema of ${what}`);
+    const outputSchema = await readJson(dir, hook.output, `The output schema of ${what}`);
+    const check = checker(compile(inputSchema, hook.input), inputSchema);
+    compile(outputSchema, hook.output);
+    return { inputSchema, outputSchema, check };
+  };
+
   const seen = new Set<string>();
   const actions: ActionInfo[] = [];
   const inputCheckers = new Map<string, (value: unknown) => FieldError[]>();
   for (const action of manifest.actions) {
     if (seen.has(action.id)) throw invalid(dir, `connector.json lists the action "${action.id}" twice.`);
     seen.add(action.id);
-    const inputSchema = await readJson(dir, action.input, `The input schema of "${action.id}"`);
-    const outputSchema = await readJson(dir, action.output, `The output schema of "${action.id}"`);
-    inputCheckers.set(action.id, checker(compile(inputSchema, action.input), inputSchema));
-    compile(outputSchema, action.output);
+    const { inputSchema, outputSchema, check } = await hookSchemas(action, `"${action.id}"`);
+    inputCheckers.set(action.id, check);
     actions.push({
       id: action.id,
       name: action.name,
@@ -180,6 +194,7 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
 
   const fragments = new WeakMap<JsonSchema, ValidateFunction>();
   const fragmentAjv = createAjv({ strict: false });
+  const triggers = await loadTriggers(manifest, hookSchemas, (problem) => invalid(dir, problem));
 
   const iconSvg = await readText(dir, manifest.icon, 'The icon');
   if (!/<svg[\s>]/i.test(iconSvg)) throw invalid(dir, `the icon "${manifest.icon}" is not an SVG document.`);
@@ -187,7 +202,7 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
   // The entry (and the SDKs it pulls in) is imported once; eagerly by default, so a package that
   // does not export what its manifest names fails at load.
   let entry: Promise<Hooks> | undefined;
-  const hooks = () => (entry ??= importEntry(dir, manifest, actions.some((a) => a.suggest !== undefined)));
+  const hooks = () => (entry ??= importEntry(dir, manifest, [...actions, ...triggers.infos].some((a) => a.suggest !== undefined)));
   if (!options.lazyEntry) await hooks();
 
   return {
@@ -235,10 +250,14 @@ export async function loadConnector(dir: string, options: LoadOptions = {}): Pro
       return handler(input, ctx);
     },
     async suggest(request, ctx) {
-      const kinds = actions.find((a) => a.id === request.action)?.suggest ?? {};
+      // An action or a trigger, by its id: both name fields in `suggest`.
+      const kinds = [...actions, ...triggers.infos].find((a) => a.id === request.action)?.suggest ?? {};
       if (!kinds[request.field]) throw new HostError('Usage', `"${request.action}" suggests nothing for ${request.field}.`);
       return (await hooks()).suggest!(request, ctx) as Promise<SuggestResult>;
     },
+    triggers: triggers.infos,
+    triggerInputErrors: triggers.inputErrors,
+    runTrigger: async (id, hook, input, ctx) => callTrigger((await hooks()).triggers[id], id, triggers.infos, hook, input, ctx),
   };
 }
 
@@ -246,6 +265,7 @@ interface Hooks {
   test: Hook;
   actions: Record<string, Hook>;
   suggest?: Hook;
+  triggers: Record<string, TriggerHooks>;
 }
 
 /** Imports the entry module and checks it exports the test hook, a handler for every action, and suggest when used. */
@@ -269,7 +289,7 @@ async function importEntry(dir: string, manifest: Manifest, needsSuggest: boolea
   if (needsSuggest && typeof entry.suggest !== 'function') {
     throw invalid(dir, `the entry module "${manifest.entry}" does not export \`suggest\`, which the \`suggest\` maps of connector.json need. Rebuild the package, or remove the maps.`);
   }
-  return { test: test as Hook, actions: handlers as Record<string, Hook>, ...(needsSuggest ? { suggest: entry.suggest as Hook } : {}) };
+  return { test: test as Hook, actions: handlers as Record<string, Hook>, triggers: triggerHooksOf(entry, manifest, (problem) => invalid(dir, problem)), ...(needsSuggest ? { suggest: entry.suggest as Hook } : {}) };
 }
 
 function unknownAction(id: string, actions: ActionInfo[]): HostError {

@@ -8,3 +8,5 @@ export * from './paths.js';
 export * from './run.js';
 export * from './schema.js';
 export * from './store.js';
+export * from './trigger-store.js';
+export * from './triggers.js';

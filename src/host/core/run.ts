@@ -9,6 +9,7 @@ import { LocalFileStore } from './files.js';
 import { maskingLogger, maskSecrets, secretValues, type LogSink } from './logger.js';
 import { filesDir } from './paths.js';
 import { ConnectionStore, type StoreOptions } from './store.js';
+import type { TriggerHookName } from './triggers.js';
 
 export interface InvokeOptions {
   signal?: AbortSignal;
@@ -31,6 +32,8 @@ export interface Host {
   run(actionId: string, ref: ConnectionRef, input: unknown, options?: InvokeOptions): Promise<unknown>;
   /** The connector's choices for a field (contract 1.2, section 6), masked like an action's output. */
   suggest(ref: ConnectionRef, request: SuggestRequest, options?: InvokeOptions): Promise<SuggestResult>;
+  /** Calls a trigger's enable, poll (with `options.state`) or sample, masked like `run`. */
+  trigger(triggerId: string, hook: TriggerHookName, ref: ConnectionRef, input: unknown, options?: InvokeOptions & { state?: unknown }): Promise<unknown>;
 }
 
 export interface OpenHostOptions extends StoreOptions, LoadOptions {
@@ -66,6 +69,8 @@ export async function openHost(options: OpenHostOptions): Promise<Host> {
     },
     run: (actionId, ref, input, options = {}) => invoke(ref, options, (ctx) => connector.runAction(actionId, input, ctx)),
     suggest: (ref, request, options = {}) => invoke(ref, options, (ctx) => connector.suggest(request, ctx)),
+    trigger: (triggerId, hook, ref, input, options = {}) =>
+      invoke(ref, options, (ctx) => connector.runTrigger(triggerId, hook, input, hook === 'poll' ? { ...ctx, state: options.state } : ctx)),
   };
 
   /** Calls a hook with the full context, and masks the connection's secrets out of what it returns or throws. */

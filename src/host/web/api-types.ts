@@ -4,10 +4,11 @@
  */
 
 import type { ActionInfo, FileRef, Progress } from '../core/connector.js';
+import type { TriggerEvent, TriggerInfo } from '../core/triggers.js';
 import type { JsonSchema } from '../core/schema.js';
 import type { SavedConnection } from '../core/store.js';
 
-export type { ActionInfo, JsonSchema };
+export type { ActionInfo, JsonSchema, TriggerEvent, TriggerInfo };
 
 /** GET /api/connector */
 export interface ConnectorInfo {
@@ -24,6 +25,8 @@ export interface ConnectorInfo {
     secretFields: string[];
   };
   actions: ActionInfo[];
+  /** The manifest's polling triggers (contract 1.1, section 5), which the page can test with their `sample`. */
+  triggers: TriggerInfo[];
 }
 
 /** A saved connection as the API shows it: its values without any secret, and which secrets are set. */
@@ -75,6 +78,17 @@ export interface RunRequest {
   action: string;
   connection: string;
   input: unknown;
+}
+
+/** POST /api/triggers/:id/sample: "Test trigger" with a saved connection. */
+export interface SampleRequest {
+  connection: string;
+  input: unknown;
+}
+
+/** The trigger's recent real examples, newest first, as events; sampling changes no state. */
+export interface SampleView {
+  events: TriggerEvent[];
 }
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';

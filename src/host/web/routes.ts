@@ -11,7 +11,7 @@ import { errorInfo, HostError } from '../core/errors.js';
 import { maskSecrets, type LogSink } from '../core/logger.js';
 import type { Host } from '../core/run.js';
 import type { SavedConnection } from '../core/store.js';
-import type { ConnectionView, ConnectorInfo, FileView, PreviewRequest, RunRequest, SuggestRequestView, TestRequest } from './api-types.js';
+import type { ConnectionView, ConnectorInfo, FileView, PreviewRequest, RunRequest, SampleRequest, SampleView, SuggestRequestView, TestRequest } from './api-types.js';
 import { RunRegistry } from './runs.js';
 import { apiError } from './security.js';
 
@@ -54,6 +54,7 @@ function connectorInfo(connector: LoadedConnector): ConnectorInfo {
     icon: connector.iconSvg ? `data:image/svg+xml;base64,${Buffer.from(connector.iconSvg).toString('base64')}` : null,
     connection: { schema: connector.connectionSchema, label: manifest.connection.label, secretFields: connector.secretFields },
     actions: connector.actions,
+    triggers: connector.triggers,
   };
 }
 
@@ -168,6 +169,16 @@ export function apiRoutes({ host, log }: ApiDeps): { api: Hono; runs: RunRegistr
     if (!file || !/^image\/(png|jpeg|gif|webp|avif)$/.test(file.contentType ?? '')) throw new HostError('InvalidInput', `"${request.key}" is not an image the page can show.`);
     runs.keepFile(file);
     return c.json(file);
+  });
+
+  api.post('/triggers/:id/sample', async (c) => {
+    const trigger = connector.triggers.find((candidate) => candidate.id === c.req.param('id'));
+    if (!trigger) throw new HostError('NotFound', `No trigger "${c.req.param('id')}" in ${connector.manifest.name}.`);
+    const request = (await readObject(c)) as Partial<SampleRequest>;
+    if (typeof request.connection !== 'string') throw new HostError('InvalidInput', 'Choose a saved connection to test the trigger with.');
+    const { id } = saved(request.connection);
+    const events = await host.trigger(trigger.id, 'sample', id, request.input ?? {}, { signal: c.req.raw.signal, ...(log ? { log } : {}) });
+    return c.json({ events } as SampleView);
   });
 
   api.get('/runs/:id', (c) => {

@@ -75,3 +75,28 @@ describe('loadConnector', () => {
     await expect(loadConnector(dir)).rejects.toThrow('The manifest "connector.json" is not a JSON object');
   });
 });
+
+describe('loadConnector: triggers (contract 1.1, section 5)', () => {
+  it('knows the triggers only through connector.json: name, minimum interval, schemas and input checks', async () => {
+    const connector = await loadConnector(PACKAGE_DIR);
+    expect(connector.triggers.map((t) => t.id)).toEqual(['objectChanged']);
+    expect(connector.triggers[0]).toMatchObject({ name: 'New or updated object', group: 'Objects', minIntervalSeconds: 5, outputSchema: { required: expect.arrayContaining(['key', 'etag']) } });
+    expect(connector.triggerInputErrors('objectChanged', { mode: 'fast' })).toEqual([{ field: '/mode', message: 'Expected one of "scan", "ordered" for `mode` but received "fast".' }]);
+    expect(() => connector.triggerInputErrors('fileAppeared', {})).toThrow('Unknown trigger "fileAppeared". Available triggers: objectChanged.');
+  });
+
+  it('rejects an entry that exports no poll and sample for a trigger the manifest declares', async () => {
+    const dir = brokenPackage((m) => {
+      const [trigger] = m.triggers as Record<string, unknown>[];
+      m.triggers = [trigger, { ...trigger, id: 'fileAppeared' }];
+    });
+    await expect(loadConnector(dir)).rejects.toThrow('exports no poll and sample hooks in `triggers` for "fileAppeared". Rebuild the package, or remove the trigger from connector.json.');
+  });
+
+  it('rejects a trigger that reuses an action id', async () => {
+    const dir = brokenPackage((m) => {
+      (m.triggers as Record<string, unknown>[])[0]!.id = 'list';
+    });
+    await expect(loadConnector(dir)).rejects.toThrow('connector.json lists "list" twice among its actions and triggers.');
+  });
+});

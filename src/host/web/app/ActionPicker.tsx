@@ -1,6 +1,7 @@
 /** Step 1: the connector's actions, grouped as the manifest groups them, searchable by any word. */
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { ActionInfo } from '../api-types.js';
+import { HookButton } from './Hook.js';
 
 const UNGROUPED = 'Other actions';
 
@@ -9,8 +10,8 @@ function matches(action: ActionInfo, words: string[]): boolean {
   return words.every((word) => text.includes(word));
 }
 
-export function ActionPicker(props: { actions: ActionInfo[]; icon: string | null; selected: string | undefined; onSelect(id: string): void }) {
-  const { actions, icon, selected, onSelect } = props;
+export function ActionPicker(props: { actions: ActionInfo[]; icon: string | null; selected: string | undefined; onSelect(id: string): void; children?: ReactNode }) {
+  const { actions, icon, selected, onSelect, children } = props;
   const [query, setQuery] = useState('');
   const groups = useMemo(() => {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
@@ -41,23 +42,12 @@ export function ActionPicker(props: { actions: ActionInfo[]; icon: string | null
           <h3>{group}</h3>
           <div className="action-grid">
             {members.map((action) => (
-              <button
-                key={action.id}
-                type="button"
-                className="action"
-                aria-pressed={action.id === selected}
-                onClick={() => onSelect(action.id)}
-              >
-                {icon && <img src={icon} alt="" width={28} height={28} />}
-                <span>
-                  <strong>{action.name}</strong>
-                  <span className="muted">{action.description}</span>
-                </span>
-              </button>
+              <HookButton key={action.id} hook={action} icon={icon} pressed={action.id === selected} onClick={() => onSelect(action.id)} />
             ))}
           </div>
         </div>
       ))}
+      {children}
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { formatBytes } from '../../../bytes.js';
 import type { ActionInfo, ApiError, ConnectionView, FileView, RunView } from '../api-types.js';
 import { api, asApiError } from './api.js';
+import { StepIntro } from './Hook.js';
 import { ErrorBox, Json } from './Outcome.js';
 import { OutputTable, outputTables } from './OutputTable.js';
 import { SchemaForm } from './SchemaForm.js';
@@ -205,17 +206,7 @@ export function ActionStep({ action, connection }: { action: ActionInfo; connect
 
   return (
     <section className="card" aria-labelledby="step-run">
-      <h2 id="step-run">
-        <span className="step">3</span> Run “{action.name}”
-      </h2>
-      <p className="muted">{action.description}</p>
-      {connection ? (
-        <p className="muted">
-          With <strong>{connection.label}</strong>
-        </p>
-      ) : (
-        <p className="warning">Choose or save a connection in step 2 first.</p>
-      )}
+      <StepIntro id="step-run" verb="Run" hook={action} connection={connection} />
       <SchemaForm
         id="input"
         schema={action.inputSchema}

@@ -6,6 +6,8 @@ import { ActionStep } from './ActionStep.js';
 import { api, asApiError } from './api.js';
 import { ConnectionStep } from './ConnectionStep.js';
 import { ErrorBox } from './Outcome.js';
+import { TriggerPicker } from './TriggerPicker.js';
+import { TriggerStep } from './TriggerStep.js';
 
 /** A form that cannot render (a schema this page does not handle) shows why, instead of blanking the page. */
 class Boundary extends Component<{ children: ReactNode }, { error?: Error }> {
@@ -29,10 +31,16 @@ function actionFromHash(): string | undefined {
   return new URLSearchParams(window.location.hash.slice(1)).get('action') ?? undefined;
 }
 
+/** Likewise a chosen trigger (#trigger=objectChanged). */
+function triggerFromHash(): string | undefined {
+  return new URLSearchParams(window.location.hash.slice(1)).get('trigger') ?? undefined;
+}
+
 export function App() {
   const [connector, setConnector] = useState<ConnectorInfo | undefined>();
   const [connections, setConnections] = useState<ConnectionView[]>([]);
   const [actionId, setActionId] = useState<string | undefined>(actionFromHash);
+  const [triggerId, setTriggerId] = useState<string | undefined>(triggerFromHash);
   const [connectionId, setConnectionId] = useState<string | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
 
@@ -52,7 +60,10 @@ export function App() {
   }, [loadConnections]);
 
   useEffect(() => {
-    const onHash = () => setActionId(actionFromHash());
+    const onHash = () => {
+      setActionId(actionFromHash());
+      setTriggerId(triggerFromHash());
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -60,12 +71,20 @@ export function App() {
   const selectAction = (id: string) => {
     window.history.replaceState(null, '', `#action=${encodeURIComponent(id)}`);
     setActionId(id);
+    setTriggerId(undefined);
+  };
+
+  const selectTrigger = (id: string) => {
+    window.history.replaceState(null, '', `#trigger=${encodeURIComponent(id)}`);
+    setTriggerId(id);
+    setActionId(undefined);
   };
 
   if (error) return <main><ErrorBox error={error} title="The playground could not load" /></main>;
   if (!connector) return <main><p className="muted">Loading…</p></main>;
 
   const action = connector.actions.find((candidate) => candidate.id === actionId);
+  const trigger = connector.triggers.find((candidate) => candidate.id === triggerId);
   const connection = connections.find((candidate) => candidate.id === connectionId);
   return (
     <>
@@ -80,7 +99,9 @@ export function App() {
         <span className="muted host">Playground · reference host</span>
       </header>
       <main>
-        <ActionPicker actions={connector.actions} icon={connector.icon} selected={action?.id} onSelect={selectAction} />
+        <ActionPicker actions={connector.actions} icon={connector.icon} selected={action?.id} onSelect={selectAction}>
+          <TriggerPicker triggers={connector.triggers} icon={connector.icon} selected={trigger?.id} onSelect={selectTrigger} />
+        </ActionPicker>
         <div className="steps">
           <Boundary>
             <ConnectionStep
@@ -91,7 +112,11 @@ export function App() {
               onSaved={loadConnections}
             />
           </Boundary>
-          {action ? (
+          {trigger ? (
+            <Boundary key={`trigger:${trigger.id}`}>
+              <TriggerStep trigger={trigger} connection={connection} />
+            </Boundary>
+          ) : action ? (
             <Boundary key={action.id}>
               <ActionStep action={action} connection={connection} />
             </Boundary>

@@ -12,6 +12,8 @@ import type {
   RunView,
   SuggestRequestView,
   SuggestResultView,
+  SampleRequest,
+  SampleView,
   TestRequest,
   TestResultView,
 } from '../api-types.js';
@@ -66,6 +68,7 @@ export const api = {
   suggest: (request: SuggestRequestView) => call<SuggestResultView>('POST', '/api/suggest', request),
   preview: (request: PreviewRequest) => call<FileView>('POST', '/api/preview', request),
   fileUrl: (id: string) => `/api/files/${encodeURIComponent(id)}`,
+  sampleTrigger: (id: string, request: SampleRequest) => call<SampleView>('POST', `/api/triggers/${encodeURIComponent(id)}/sample`, request),
 };
 
 /** Any thrown value as the API's error shape, so every failure is shown the same way. */
