@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LRUCache } from 'lru-cache';
 import type { Connection } from '../generated/connection.js';
+import { guardedLookup } from '../net/endpoint-guard.js';
 
 /** Distinct connections whose clients stay warm; a multi-tenant host beyond that reuses the least recent. */
 export const CLIENT_CACHE_SIZE = 64;
@@ -83,8 +84,9 @@ function buildClient(settings: ClientSettings): S3Client {
       connectionTimeout: settings.connectTimeoutMs,
       // Idle time, not total time: a large transfer may run for minutes as long as bytes flow.
       socketTimeout: settings.requestTimeoutMs,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+      // Every address a host name resolves to is checked before connecting (the SSRF guard).
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, lookup: guardedLookup }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, lookup: guardedLookup }),
     }),
   });
 }
