@@ -13,6 +13,7 @@ import { ConnectorError } from './errors.js';
 import type { HeadOutput } from './generated/actions/head.output.js';
 import { MAX_PARTS } from './limits.js';
 import { describeObject, unquoteEtag } from './object-info.js';
+import { verifiedBody } from './verified-download.js';
 
 /**
  * Multipart settings: 8 MiB parts (S3's minimum is 5 MiB, see limits.ts) with 4 in flight, so an
@@ -171,6 +172,8 @@ export interface ReadOptions {
   ifNoneMatch?: string | undefined;
   field?: string;
   conflictMessage?: string | undefined;
+  /** Check the content against the digest the service gives (default true); the length is always checked. */
+  verify?: boolean | undefined;
 }
 
 export interface OpenedObject {
@@ -180,12 +183,16 @@ export interface OpenedObject {
   contentRange?: string;
 }
 
-/** Opens `key` for streaming; the body is never buffered here, and stops when the run is cancelled. */
+/**
+ * Opens `key` for streaming; the body is never buffered here, stops when the run is cancelled, and
+ * fails rather than ends when it did not arrive whole (verified-download.ts).
+ */
 export async function download(ctx: RunContext, key: string, options: ReadOptions = {}): Promise<OpenedObject> {
+  const fullKey = ctx.keys.resolve(key, options.field);
   const answer = await ctx.send(
     new GetObjectCommand({
       Bucket: ctx.bucket,
-      Key: ctx.keys.resolve(key, options.field),
+      Key: fullKey,
       ...(options.versionId ? { VersionId: options.versionId } : {}),
       ...(options.range ? { Range: options.range } : {}),
       ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}),
@@ -193,7 +200,7 @@ export async function download(ctx: RunContext, key: string, options: ReadOption
     }),
     { key, conflictMessage: options.conflictMessage, ...(options.versionId ? { iamAction: 's3:GetObjectVersion' } : {}) },
   );
-  const body = answer.Body instanceof Readable ? answer.Body : Readable.from([]);
+  const body = verifiedBody(ctx, key, fullKey, answer, { verify: options.verify ?? true, versionId: options.versionId });
   const { signal } = ctx;
   if (signal) {
     // The SDK watches the signal until the headers arrive; the body must stop on cancel too.

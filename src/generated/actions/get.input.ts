@@ -32,4 +32,8 @@ export interface GetInput {
    * Download only if the object's ETag differs from this one (it has changed); otherwise fail with `Conflict`, saying it is not modified.
    */
   ifNoneMatch?: string;
+  /**
+   * Check what arrives against the digest the service gives: a SHA-256 that `put` recorded (`storeHash`), rclone's MD5, or the ETag of an object written in one request (its MD5). A body that was cut short or corrupted fails with `Network` (worth retrying) instead of being passed on. The length is checked either way. Turn this off only for a service whose ETags are not MD5 digests of the content.
+   */
+  verify?: boolean;
 }
