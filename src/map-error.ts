@@ -206,6 +206,12 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
     case 'PreconditionFailed':
     case 'ConditionalRequestConflict':
       return make('Conflict', ctx.conflictMessage ?? `The condition on ${object} failed: it already exists or was changed meanwhile.`);
+    case 'BadDigest':
+    case 'XAmzContentChecksumMismatch':
+      return make(
+        'Network',
+        `The upload of ${object} was corrupted on its way: ${host} computed another checksum than the one sent (${name}), and stored nothing. Run the step again.`,
+      );
     case 'EntityTooLarge':
       return make('TooLarge', `S3 refused ${object} as too large for a single request.`);
     case 'InvalidObjectState':

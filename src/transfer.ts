@@ -1,18 +1,13 @@
 import { Readable, Transform, pipeline } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  type PutObjectCommandInput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { About, RunContext } from './action.js';
 import { ConnectorError } from './errors.js';
 import type { HeadOutput } from './generated/actions/head.output.js';
 import { MAX_PARTS } from './limits.js';
+import { failedMultipart } from './multipart-abort.js';
 import { describeObject, unquoteEtag } from './object-info.js';
+import { uploadClient } from './upload-client.js';
 import { verifiedBody } from './verified-download.js';
 
 /**
@@ -61,22 +56,6 @@ export function byteCounter(onProgress?: (bytes: number) => void, every = PART_B
   return counter;
 }
 
-/** Requests that must finish even after a cancel: without them an upload could not be aborted. */
-const CLEANUP_COMMANDS: ReadonlySet<unknown> = new Set([CreateMultipartUploadCommand, AbortMultipartUploadCommand]);
-
-/**
- * The shared client as lib-storage sees it: every request carries the run's signal, so parts in
- * flight stop at once on cancel (lib-storage alone lets them finish). Creating and aborting the
- * multipart upload do not, so a cancelled upload always learns its ID and aborts it.
- */
-function withSignal(client: S3Client, signal: AbortSignal): S3Client {
-  const view = Object.create(client) as S3Client;
-  const send = (command: Parameters<S3Client['send']>[0], options?: { abortSignal?: AbortSignal }) =>
-    client.send(command, CLEANUP_COMMANDS.has(command.constructor) ? options : { ...options, abortSignal: signal });
-  view.send = send as S3Client['send'];
-  return view;
-}
-
 export interface UploadAbout {
   /** JSON Pointer of the key's input field, for key errors (default `/key`). */
   field?: string;
@@ -90,8 +69,8 @@ export interface UploadAbout {
 /**
  * Streams `body` to `key` (the user's key; resolved under the base path here). A body in memory
  * that fits one part goes up in one PUT; anything else through lib-storage, as one PUT or a
- * multipart upload. A failed or cancelled multipart upload is aborted before this returns, so no
- * orphaned parts are left behind.
+ * multipart upload. A failed or cancelled multipart upload is aborted (with retries) before this
+ * returns, so no orphaned parts are left behind; an abort that still failed is named in the error.
  */
 export async function upload(
   ctx: RunContext,
@@ -125,12 +104,14 @@ export async function upload(
   // A source that stalls would keep lib-storage waiting for its next part: end it on cancel.
   const onAbort = () => counter?.destroy(signal?.reason instanceof Error ? signal.reason : new Error('The run was cancelled.'));
   signal?.addEventListener('abort', onAbort, { once: true });
+  const tracked = uploadClient(ctx.s3, signal);
   const transfer = new Upload({
-    client: signal ? withSignal(ctx.s3, signal) : ctx.s3,
+    client: tracked.client,
     params: { ...params, Body: counter ?? body },
     partSize: partBytes,
     queueSize: QUEUE_SIZE,
-    leavePartsOnError: false,
+    // Aborted here instead, with retries, so a failed abort never replaces the upload's own error.
+    leavePartsOnError: true,
   });
   const { progress } = ctx;
   if (progress) {
@@ -147,8 +128,8 @@ export async function upload(
       ...(done.VersionId ? { versionId: done.VersionId } : {}),
     };
   } catch (error) {
-    if (sourceError !== undefined && !signal?.aborted) throw sourceFailed(key, about.source, sourceError);
-    throw ctx.fail(error, blame);
+    const failure = sourceError !== undefined && !signal?.aborted ? sourceFailed(key, about.source, sourceError) : ctx.fail(error, blame);
+    throw await failedMultipart(ctx, failure, { key, fullKey: params.Key, uploadId: tracked.uploadId });
   } finally {
     signal?.removeEventListener('abort', onAbort);
     counter?.destroy();

@@ -6,6 +6,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LRUCache } from 'lru-cache';
 import type { Connection } from '../generated/connection.js';
 import { guardedLookup } from '../net/endpoint-guard.js';
+import { contentMd5Plugin } from './content-md5.js';
 
 /** Distinct connections whose clients stay warm; a multi-tenant host beyond that reuses the least recent. */
 export const CLIENT_CACHE_SIZE = 64;
@@ -66,7 +67,7 @@ const cacheKeys = new WeakMap<ClientSettings, string>();
 
 function buildClient(settings: ClientSettings): S3Client {
   const mode = settings.checksums === 'whenRequired' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-  return new S3Client({
+  const client = new S3Client({
     region: settings.region,
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     forcePathStyle: settings.forcePathStyle,
@@ -89,6 +90,8 @@ function buildClient(settings: ClientSettings): S3Client {
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, lookup: guardedLookup }),
     }),
   });
+  client.middlewareStack.use(contentMd5Plugin);
+  return client;
 }
 
 interface Entry {

@@ -35,6 +35,8 @@ export type Fault =
   | { kind: 'status'; status: 500 | 503; code: 'InternalError' | 'SlowDown' }
   /** Flip one byte of the answer's body at `atBodyByte`, keeping its length. */
   | { kind: 'corrupt'; atBodyByte: number }
+  /** Flip one byte of the request's body at `atBodyByte`, keeping its length. */
+  | { kind: 'corruptRequest'; atBodyByte: number }
   /** Carry both directions at most `bytesPerSecond`. */
   | { kind: 'throttle'; bytesPerSecond: number };
 
@@ -106,6 +108,14 @@ function s3Error(status: number, code: string, index: number): Buffer {
   return Buffer.from(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-amz-request-id: FAULT${index}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** `chunk` with its byte at `at` flipped, when `at` falls inside it. */
+function flipped(chunk: Buffer, at: number): Buffer {
+  if (at < 0 || at >= chunk.length) return chunk;
+  const copy = Buffer.from(chunk);
+  copy[at]! ^= 0xff;
+  return copy;
 }
 
 /** Writes `chunk` at most `rate` bytes per second, in 10 slices a second. */
@@ -185,6 +195,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     upstream.write(writeHead(request.head, ['connection', 'keep-alive'], [['Connection', 'close']]));
     let sent = 0;
     const forwardRequest = async (chunk: Buffer) => {
+      if (fault?.kind === 'corruptRequest') chunk = flipped(chunk, fault.atBodyByte - sent);
       if (fault?.kind === 'cutRequest') {
         const room = fault.afterBodyBytes - sent;
         if (chunk.length >= room) {
@@ -232,10 +243,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     let stopped = false;
     const forwardResponse = async (chunk: Buffer) => {
       if (stopped) return;
-      if (fault?.kind === 'corrupt' && fault.atBodyByte >= forwarded && fault.atBodyByte < forwarded + chunk.length) {
-        chunk = Buffer.from(chunk);
-        chunk[fault.atBodyByte - forwarded]! ^= 0xff;
-      }
+      if (fault?.kind === 'corrupt') chunk = flipped(chunk, fault.atBodyByte - forwarded);
       if (fault?.kind === 'cutResponse' || fault?.kind === 'stallResponse') {
         const room = fault.afterBodyBytes - forwarded;
         if (chunk.length >= room) {
