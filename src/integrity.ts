@@ -6,7 +6,8 @@
  * error before its end reaches the reader, never a success.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { ConnectorError } from './errors.js';
 
@@ -118,4 +119,16 @@ export function bodyProblemError(key: string, problem: BodyProblem): ConnectorEr
     details: { reason: 'Truncated', ...(expectedBytes === undefined ? {} : { expectedBytes }), receivedBytes, ...(errorCode ? { errorCode } : {}) },
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+/** The SHA-256 (hex) of bytes in memory. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The SHA-256 (hex) of a stream, read to its end. */
+export async function sha256OfStream(stream: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(stream, hash);
+  return hash.digest('hex');
 }

@@ -14,14 +14,6 @@ export const ABORT_ATTEMPTS = 3;
 /** The wait before each retry: the failure that killed the upload often needs a moment to pass. */
 export const ABORT_BACKOFF_MS: readonly number[] = [250, 1_000];
 
-export interface IncompleteUpload {
-  key: string;
-  uploadId: string;
-  /** Why the last abort failed: the S3 error code, or the network error's. */
-  abortError: string;
-  attempts: number;
-}
-
 export interface AbortRequest {
   /** The key as the user gave it. */
   key: string;
@@ -31,8 +23,11 @@ export interface AbortRequest {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Aborts the upload; resolves with what is left behind when every try failed, else undefined. */
-export async function abortMultipartUpload(ctx: RunContext, request: AbortRequest): Promise<IncompleteUpload | undefined> {
+/**
+ * Aborts the upload; resolves with the last try's error when every try failed, else undefined.
+ * `quiet`: the caller reports the failure itself (no warning logged).
+ */
+export async function abortMultipartUpload(ctx: RunContext, request: AbortRequest, { quiet = false } = {}): Promise<ConnectorError | undefined> {
   let last: ConnectorError | undefined;
   for (let attempt = 1; attempt <= ABORT_ATTEMPTS; attempt++) {
     try {
@@ -46,17 +41,18 @@ export async function abortMultipartUpload(ctx: RunContext, request: AbortReques
       await sleep(ABORT_BACKOFF_MS[attempt - 1] ?? ABORT_BACKOFF_MS.at(-1)!);
     }
   }
-  const abortError = String(last?.details?.awsCode ?? last?.details?.errorCode ?? last?.code);
-  ctx.logger?.warn('Could not abort a failed multipart upload; its parts stay until "Clean up incomplete uploads" or a lifecycle rule removes them.', {
-    key: request.key,
-    uploadId: request.uploadId,
-    abortError,
-  });
-  return { key: request.key, uploadId: request.uploadId, abortError, attempts: ABORT_ATTEMPTS };
+  if (!quiet) {
+    ctx.logger?.warn('Could not abort a failed multipart upload; its parts stay until "Clean up incomplete uploads" or a lifecycle rule removes them.', {
+      key: request.key,
+      uploadId: request.uploadId,
+      code: last?.code,
+    });
+  }
+  return last;
 }
 
-/** The upload's own error, unchanged but for the incomplete upload named in its details. */
-export function withIncompleteUpload(error: ConnectorError, incomplete: IncompleteUpload): ConnectorError {
+/** The upload's own error, unchanged but for the upload it left behind, named in its details. */
+export function withIncompleteUpload(error: ConnectorError, request: AbortRequest, abortError: ConnectorError): ConnectorError {
   return new ConnectorError(
     error.code,
     `${error.message} Its unfinished multipart upload could not be removed either; run "Clean up incomplete uploads" later to remove it.`,
@@ -64,7 +60,10 @@ export function withIncompleteUpload(error: ConnectorError, incomplete: Incomple
       retryable: error.retryable,
       ...(error.field === undefined ? {} : { field: error.field }),
       cause: error.cause,
-      details: { ...error.details, incompleteUpload: incomplete },
+      details: {
+        ...error.details,
+        incompleteUpload: { key: request.key, uploadId: request.uploadId, abortError: abortError.details?.awsCode ?? abortError.details?.errorCode ?? abortError.code, attempts: ABORT_ATTEMPTS },
+      },
     },
   );
 }
@@ -72,6 +71,7 @@ export function withIncompleteUpload(error: ConnectorError, incomplete: Incomple
 /** Aborts the upload if there is one, and gives back the error to throw for the failure that ended it. */
 export async function failedMultipart(ctx: RunContext, failure: ConnectorError, request: Omit<AbortRequest, 'uploadId'> & { uploadId: string | undefined }): Promise<ConnectorError> {
   if (request.uploadId === undefined) return failure;
-  const incomplete = await abortMultipartUpload(ctx, { ...request, uploadId: request.uploadId });
-  return incomplete ? withIncompleteUpload(failure, incomplete) : failure;
+  const aborting = { ...request, uploadId: request.uploadId };
+  const abortError = await abortMultipartUpload(ctx, aborting);
+  return abortError ? withIncompleteUpload(failure, aborting, abortError) : failure;
 }

@@ -285,6 +285,7 @@ describe('every entry point refuses a metadata endpoint before any network call'
     presign: { key: 'a' },
     resize: { key: 'a.jpg', destinationKey: 'b.jpg', width: 10 },
     resizeMany: { prefix: 'a/', sizes: [{ width: 10 }], destination: 'thumbs/{name}.{ext}' },
+    cleanupUploads: {},
   };
 
   it('covers every action of the entry', () => {
