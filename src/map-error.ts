@@ -260,7 +260,10 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
   }
 
   const code = nodeCode(raw);
-  if (TIMEOUT_NAMES.has(name) || (code !== undefined && TIMEOUT_NAMES.has(code))) {
+  // @smithy/node-http-handler renames ECONNRESET and EPIPE errors TimeoutError (to have them
+  // retried): a connection cut off is a network failure, not a wait that ran out.
+  const cutOff = code === 'ECONNRESET' || code === 'EPIPE';
+  if (!cutOff && (TIMEOUT_NAMES.has(name) || (code !== undefined && TIMEOUT_NAMES.has(code)))) {
     return make('Timeout', `No answer from ${host} in time. Check that the endpoint is reachable, or raise the connection's request timeout.`);
   }
   if (code !== undefined && TLS_CODE.test(code)) {

@@ -25,6 +25,8 @@ export interface ProxiedRequest {
 export type Fault =
   /** Forward the request, and end the answer after `afterBodyBytes` bytes of its body: with a FIN (`close`) or a TCP reset. */
   | { kind: 'cutResponse'; afterBodyBytes: number; how: 'close' | 'reset' }
+  /** Forward the request; once the emulator has answered, drop the connection without a byte of the answer. */
+  | { kind: 'dropResponse'; how: 'close' | 'reset' }
   /** Forward `afterBodyBytes` bytes of the request's body, then drop both connections (FIN or reset). */
   | { kind: 'cutRequest'; afterBodyBytes: number; how: 'close' | 'reset' }
   /** Forward the answer's head and `afterBodyBytes` bytes of its body, then send nothing more and keep the connection open. */
@@ -224,6 +226,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       response = await readHead(upstream, response.rest);
     }
     if (!response || client.destroyed) return;
+    if (fault?.kind === 'dropResponse') {
+      drop(client, upstream, fault.how);
+      return;
+    }
     const status = Number(response.head.firstLine.split(' ')[1]);
     const length = header(response.head, 'content-length');
     const reframe = proxy.framing !== 'length' && length !== undefined && method !== 'HEAD' && status !== 204 && status !== 304;
