@@ -89,23 +89,37 @@ function awsDetails(raw: RawError): Record<string, unknown> {
 }
 
 /**
- * Parts of an SDK error that echo the signed request back: the hidden `$response` holds the
- * outgoing request with its headers (the session token among them), and S3's
- * SignatureDoesNotMatch body repeats the canonical request, header values included.
+ * What a `cause` keeps of an error, and nothing else: S3's answers echo the signed request
+ * (SignatureDoesNotMatch repeats the canonical request and string to sign, session token
+ * included), and the SDK's hidden `$response` holds more of it. A whitelist, so whatever a new SDK
+ * version adds stays out too.
  */
-const REQUEST_ECHOES = new Set(['$response', '$responseBodyText', 'CanonicalRequest', 'CanonicalRequestBytes', 'StringToSign', 'StringToSignBytes']);
+const CAUSE_FIELDS: readonly string[] = ['name', 'message', 'stack', 'code', 'errno', 'syscall', '$fault'];
+const METADATA_FIELDS: readonly string[] = ['httpStatusCode', 'requestId', 'extendedRequestId', 'attempts', 'totalRetryDelay'];
+/** `scheme://user:password@`: credentials a URL error would otherwise repeat. */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
 
 /**
- * The SDK error as the `cause` a host may log: same class, name, message, stack and AWS fields
- * (code, status, request id), without the parts that can carry a secret.
+ * The error as the `cause` a host may log: same class, with only the whitelisted fields (name,
+ * message, stack, error codes, HTTP status, request id), its own cause likewise, and any
+ * `user:password@` in a URL masked.
  */
-function safeCause(error: unknown): unknown {
-  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return error;
-  const copy: object = Object.create(Object.getPrototypeOf(error) as object | null);
-  for (const key of Object.getOwnPropertyNames(error)) {
-    if (REQUEST_ECHOES.has(key)) continue;
-    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
+function safeCause(error: unknown, depth = 0): unknown {
+  if (typeof error !== 'object' || error === null) return typeof error === 'string' ? error.replace(URL_USERINFO, '$1***@') : error;
+  // Ours, already safe; and a DOMException (an abort or timeout reason) carries only its name and message.
+  if (error instanceof ConnectorError || error instanceof DOMException || depth > 4) return error;
+  const source = error as Record<string, unknown>;
+  const copy = Object.create(Object.getPrototypeOf(error) as object | null) as Record<string, unknown>;
+  for (const key of CAUSE_FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(source, key) && !(key === 'stack' && typeof source.stack === 'string')) continue;
+    const value = source[key];
+    Object.defineProperty(copy, key, { value: typeof value === 'string' ? value.replace(URL_USERINFO, '$1***@') : value, writable: true, configurable: true, enumerable: key !== 'stack' && key !== 'message' });
   }
+  const metadata = source.$metadata as Record<string, unknown> | undefined;
+  if (metadata && typeof metadata === 'object') {
+    copy.$metadata = Object.fromEntries(METADATA_FIELDS.filter((key) => metadata[key] !== undefined).map((key) => [key, metadata[key]]));
+  }
+  if (source.cause !== undefined) Object.defineProperty(copy, 'cause', { value: safeCause(source.cause, depth + 1), writable: true, configurable: true });
   return copy;
 }
 

@@ -104,7 +104,7 @@ describe('get, cut at a random offset', () => {
     await raw.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'matrix/get.bin', Body: body }));
   });
 
-  it(`never reports success for a short or corrupt body: ${3 * 2 * 2 * RUNS_PER_CELL} runs over each framing, verification on and off, FIN and reset`, { timeout: 120_000 }, async () => {
+  it(`never reports success for a short or corrupt body: ${3 * 2 * 2 * RUNS_PER_CELL} runs over each framing, verification on and off, FIN and reset`, { timeout: 120_000 * SCALE }, async () => {
     const rows: Array<Record<string, unknown>> = [];
     let falseSuccesses = 0;
     for (const framing of ['length', 'chunked', 'close'] as const) {
@@ -147,7 +147,7 @@ describe('put, the connection killed at a random byte', () => {
   const MULTI_RUNS = Math.ceil(30 * SCALE);
   const files = memoryFiles();
 
-  it(`never reports success for a missing or partial object, surfaces the upload's own error, and leaves no upload behind once cleaned: ${SINGLE_RUNS + MULTI_RUNS} runs`, { timeout: 180_000 }, async () => {
+  it(`never reports success for a missing or partial object, surfaces the upload's own error, and leaves no upload behind once cleaned: ${SINGLE_RUNS + MULTI_RUNS} runs`, { timeout: 180_000 * SCALE }, async () => {
     const small = randomBytes(200 * 1024);
     const large = randomBytes(8 * MiB + 64 * 1024); // two parts: 8 MiB and 64 KiB
     const largeRef = await files.add('large.bin', large);
