@@ -302,8 +302,10 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
   if ((status !== undefined && status >= 500) || name === 'InternalError') {
     return make('ServerError', `${host} failed with ${status === undefined ? name : `HTTP ${status}${name ? ` (${name})` : ''}`}. This is on the service's side; retry later.`);
   }
+  // Quoted only with any user:password@ of a URL masked.
+  const said = (raw.message ?? name).replace(URL_USERINFO, '$1***@');
   if (status !== undefined && status >= 400) {
-    return make('InvalidInput', `S3 rejected the request for ${object}: ${raw.message ?? name}.`);
+    return make('InvalidInput', `S3 rejected the request for ${object}: ${said}.`);
   }
-  return make('ServerError', `Unexpected failure talking to ${host}: ${raw.message ?? name}.`, {}, false);
+  return make('ServerError', `Unexpected failure talking to ${host}: ${said}.`, {}, false);
 }

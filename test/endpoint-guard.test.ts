@@ -315,6 +315,7 @@ describe('credentials in the endpoint URL', () => {
     'https://AKIAIOSFODNN7EXAMPLE:hunter2secretpw@s3.example.com',
     'http://admin:hunter2secretpw@bad host',
     'http://hunter2secretpw@127.0.0.1',
+    'http://admin:hunter2/secret+pw@127.0.0.1:9000',
   ])('refuses %s without echoing it', async (endpoint) => {
     const result = await testConnection(s3.connection({ endpoint }));
     expect(result).toMatchObject({ ok: false, code: 'InvalidInput', details: { field: '/endpoint' } });

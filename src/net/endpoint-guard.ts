@@ -78,8 +78,12 @@ export function refusalFor(host: string, address: string, policy: EndpointPolicy
   );
 }
 
-/** `scheme://user:pass@…`: the part before `@` in the authority, checked on the raw text before anything parses or echoes it. */
-const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+/**
+ * `scheme://user:pass@…`, checked on the raw text before anything parses or echoes it. Any `@`
+ * before the query counts: a password holding `/` (as AWS secrets do) ends the authority early,
+ * and an S3 endpoint has no `@` in its path.
+ */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^?#]*@/i;
 
 /**
  * Refuses an endpoint with credentials in it (`user:pass@`), without echoing any of it. Runs on
@@ -100,7 +104,16 @@ export function refuseUserinfo(raw: unknown): void {
 /** The endpoint's host as the URL parser normalised it (brackets removed), or undefined for AWS's own endpoints. */
 export function endpointHostname(endpoint: string | undefined): string | undefined {
   if (endpoint === undefined) return undefined;
-  return normaliseHost(new URL(endpoint).hostname);
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    // The URL parser's error quotes its input: say what is wrong without it.
+    throw new ConnectorError('InvalidInput', 'Expected an http:// or https:// URL such as https://s3.example.com or http://localhost:9000 for `connection.endpoint`, but it cannot be parsed as a URL.', {
+      field: ENDPOINT_FIELD,
+    });
+  }
+  return normaliseHost(url.hostname);
 }
 
 /**
