@@ -3,7 +3,6 @@
  * canary secret and session token, and everything a host could show or log is scanned for them.
  */
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { startPlayground } from '../src/host/web/server.js';
 import { useEmulator } from './helpers/emulator.js';
 import { startFaultProxy, type Fault, type FaultProxy, type ProxiedRequest } from './helpers/fault-proxy.js';
 import { memoryFiles } from './helpers/files.js';
+import { rawRequest } from './helpers/http.js';
 import { closedPort, silentServer } from './helpers/network.js';
 import { awsError, awsHeaders, BUCKET_ORIGIN } from './helpers/nock.js';
 
@@ -382,41 +382,11 @@ describe('with a canary secret and session token', () => {
       const playground = await startPlayground({ host, log: (level, msg, data) => hostLogs.push(`${level} ${msg} ${safeJson(data)} ${inspect(data, { depth: 8 })}`) });
       const proxy = await startFaultProxy({ upstreamPort: Number(new URL(s3.endpoint).port), rule: (r) => (r.method === 'GET' && !r.path.includes('list-type') ? { kind: 'corrupt', atBodyByte: 1 } : undefined) });
       try {
-        const send = (method: string, urlPath: string, body?: unknown, token?: string) =>
-          new Promise<{ status: number; text: string; json: any }>((resolve, reject) => {
-            const payload = body === undefined ? undefined : JSON.stringify(body);
-            const req = httpRequest(
-              {
-                host: '127.0.0.1',
-                port: playground.port,
-                method,
-                path: urlPath,
-                headers: {
-                  host: `127.0.0.1:${playground.port}`,
-                  ...(token ? { 'x-csrf-token': token } : {}),
-                  ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
-                },
-              },
-              (res) => {
-                const chunks: Buffer[] = [];
-                res.on('data', (c: Buffer) => chunks.push(c));
-                res.on('end', () => {
-                  const text = Buffer.concat(chunks).toString('utf8');
-                  bodies.push(text);
-                  let json: unknown;
-                  try {
-                    json = JSON.parse(text);
-                  } catch {
-                    json = undefined;
-                  }
-                  resolve({ status: res.statusCode ?? 0, text, json });
-                });
-              },
-            );
-            req.on('error', reject);
-            if (payload !== undefined) req.write(payload);
-            req.end();
-          });
+        const send = async (method: string, urlPath: string, body?: unknown, token?: string) => {
+          const reply = await rawRequest(playground.port, method, urlPath, { body, ...(token ? { headers: { 'x-csrf-token': token } } : {}) });
+          bodies.push(reply.text);
+          return reply;
+        };
         const page = await send('GET', '/');
         const token = /<meta name="csrf-token" content="([^"]+)">/.exec(page.text)?.[1] ?? '';
         const values = canary({ name: 'Canary tenant', endpoint: proxy.endpoint, sessionToken: CANARY_TOKEN, maxAttempts: 1 });
