@@ -43,6 +43,11 @@ export function printFigures(f) {
     console.log(`| ${r.case} | ${r.maxAttempts} | ${r.tries} | ${r.code} | ${r.ms} ms |`);
   }
 
+  if (f.slowLink) {
+    const l = f.slowLink;
+    console.log(`\nA slow link: ${l.bytes} bytes at ${l.bytesPerSecond} B/s with a ${l.requestTimeoutMs} ms request timeout arrived ${l.outcome} in ${l.ms} ms.`);
+  }
+
   console.log('\n### SlowDown storms and a 500\n');
   console.log('| fault | attempts | outcome | total time |');
   console.log('|---|---:|---|---:|');

@@ -285,6 +285,21 @@ describe('a stalled transfer', () => {
   );
 });
 
+describe('a slow link', () => {
+  it('is no stall: a download trickling for longer than the request timeout arrives whole', async () => {
+    const body = randomBytes(192 * 1024);
+    await raw.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'matrix/slow.bin', Body: body }));
+    // 128 KiB/s in 10 slices a second: about 1.5 s in all, never 1 s without a byte.
+    const proxy = await proxyFor((r) => (r.method === 'GET' ? { kind: 'throttle', bytesPerSecond: 128 * 1024 } : undefined));
+    const outcome = await attempt(() => actions.get!({ key: 'matrix/slow.bin', as: 'base64' }, { connection: connectionVia(proxy, { requestTimeoutMs: 1000, maxAttempts: 1 }) }));
+    await proxy.close();
+    figures.slowLink = { bytes: body.length, bytesPerSecond: 128 * 1024, requestTimeoutMs: 1000, outcome: outcome.ok ? 'whole' : outcome.code, ms: Math.round(outcome.ms) };
+    expect(outcome.ok).toBe(true);
+    expect(Buffer.from((outcome.result as { base64: string }).base64, 'base64').equals(body)).toBe(true);
+    expect(outcome.ms).toBeGreaterThan(1000);
+  });
+});
+
 describe('a SlowDown storm', () => {
   const rows: Array<Record<string, unknown>> = [];
   afterAll(() => {
