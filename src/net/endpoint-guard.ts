@@ -11,6 +11,7 @@
  */
 import dns from 'node:dns';
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
+import { LRUCache } from 'lru-cache';
 import { ConnectorError } from '../errors.js';
 import { classifyAddress, type AddressVerdict } from './address.js';
 
@@ -63,15 +64,18 @@ function refusal(message: string, verdict?: AddressVerdict): ConnectorError {
 
 /** The refusal for connecting to `address` on behalf of `host`, or undefined when it is allowed. */
 export function refusalFor(host: string, address: string, policy: EndpointPolicy = endpointPolicy()): ConnectorError | undefined {
-  const verdict = classifyAddress(address);
+  return refusalOf(host, classifyAddress(address), policy);
+}
+
+function refusalOf(host: string, verdict: AddressVerdict | undefined, policy: EndpointPolicy): ConnectorError | undefined {
   // A resolver answers with addresses; anything else is not ours to judge, and Node will fail on it.
   if (!verdict || verdict.kind === 'public') return undefined;
-  const literal = normaliseHost(host) === normaliseHost(address);
-  const where = literal ? `The endpoint's address ${verdict.address} is` : `The endpoint's host "${host}" resolves to ${verdict.address},`;
+  if (verdict.kind === 'internal' && (!policy.blockPrivate || allowListed(host, policy))) return undefined;
+  // The host is an IP literal (any spelling), or a name that resolved to this address.
+  const where = classifyAddress(host) ? `The endpoint's address ${verdict.address} is` : `The endpoint's host "${host}" resolves to ${verdict.address},`;
   if (verdict.kind === 'refused') {
     return refusal(`${where} ${verdict.why}. Connections never go there, so it cannot be an S3 endpoint: set \`connection.endpoint\` to your S3 service's URL.`, verdict);
   }
-  if (!policy.blockPrivate || allowListed(host, policy)) return undefined;
   return refusal(
     `${where} ${verdict.why}, and this host blocks loopback and private addresses (${BLOCK_PRIVATE_ENV}). Use a public endpoint, or ask the host's administrator to add "${normaliseHost(host)}" to ${ALLOW_HOSTS_ENV}.`,
     verdict,
@@ -121,11 +125,19 @@ export function endpointHostname(endpoint: string | undefined): string | undefin
  * A host name passes here: its addresses are checked when it is resolved.
  */
 export function checkEndpoint(endpoint: string | undefined, policy: EndpointPolicy = endpointPolicy()): void {
-  const host = endpointHostname(endpoint);
-  if (host === undefined) return;
-  const refused = refusalFor(host, host, policy);
+  if (endpoint === undefined) return;
+  // Every call checks its endpoint: parsed and judged once per endpoint, the host's policy applied each time.
+  let judged = judgedEndpoints.get(endpoint);
+  if (!judged) {
+    const host = endpointHostname(endpoint)!;
+    judged = { host, verdict: classifyAddress(host) };
+    judgedEndpoints.set(endpoint, judged);
+  }
+  const refused = refusalOf(judged.host, judged.verdict, policy);
   if (refused) throw refused;
 }
+
+const judgedEndpoints = new LRUCache<string, { host: string; verdict: AddressVerdict | undefined }>({ max: 256 });
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 /** dns.lookup's shape, with every answer asked for (`all: true`). */
