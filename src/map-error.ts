@@ -294,7 +294,9 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
         ? `the name ${host} cannot be resolved (${code}). Check the endpoint URL${ctx.endpoint ? '' : ' and the region'}.`
         : code === 'ECONNREFUSED'
           ? `the connection to ${host} was refused. Check the endpoint URL and port, and that the service is running.`
-          : `the connection to ${host} failed (${code}). Check the network, then retry.`;
+          : code === 'ECONNRESET' || code === 'EPIPE'
+            ? `the connection to ${host} was cut off (${code}), so nothing was returned or written. Retry; if it keeps happening, check the network or proxy in between.`
+            : `the connection to ${host} failed (${code}). Check the network, then retry.`;
     return make('Network', `Cannot reach S3: ${why}`);
   }
 

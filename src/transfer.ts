@@ -153,7 +153,7 @@ export interface ReadOptions {
   ifNoneMatch?: string | undefined;
   field?: string;
   conflictMessage?: string | undefined;
-  /** Check the content against the digest the service gives (default true); the length is always checked. */
+  /** Check the content against the digest the service gives (default false: it costs CPU); the length is always checked. */
   verify?: boolean | undefined;
 }
 
@@ -181,7 +181,7 @@ export async function download(ctx: RunContext, key: string, options: ReadOption
     }),
     { key, conflictMessage: options.conflictMessage, ...(options.versionId ? { iamAction: 's3:GetObjectVersion' } : {}) },
   );
-  const body = verifiedBody(ctx, key, fullKey, answer, { verify: options.verify ?? true, versionId: options.versionId });
+  const body = verifiedBody(ctx, key, fullKey, answer, { verify: options.verify ?? false, versionId: options.versionId });
   const { signal } = ctx;
   if (signal) {
     // The SDK watches the signal until the headers arrive; the body must stop on cancel too.

@@ -333,7 +333,7 @@ describe('with a canary secret and session token', () => {
       const big = await files.add('big.bin', randomBytes(9 * 1024 * 1024));
       const outcomes = [
         await run('get: cut off', async () => actions.get!({ key: 'tenants/acme/report.csv', as: 'text' }, { connection: await through((r) => (isGet(r) ? { kind: 'cutResponse', afterBodyBytes: 3, how: 'reset' } : undefined)), logger })),
-        await run('get: corrupted', async () => actions.get!({ key: 'tenants/acme/report.csv', as: 'file' }, { connection: await through((r) => (isGet(r) ? { kind: 'corrupt', atBodyByte: 2 } : undefined)), logger, files })),
+        await run('get: corrupted', async () => actions.get!({ key: 'tenants/acme/report.csv', as: 'file', verify: true }, { connection: await through((r) => (isGet(r) ? { kind: 'corrupt', atBodyByte: 2 } : undefined)), logger, files })),
         await run('get: stalled', async () => actions.get!({ key: 'tenants/acme/report.csv', as: 'text' }, { connection: await through((r) => (isGet(r) ? { kind: 'stallResponse', afterBodyBytes: 1 } : undefined)), logger })),
         await run('put: corrupted on its way', async () => actions.put!({ key: 'x.txt', text: 'hello' }, { connection: await through((r) => (r.method === 'PUT' ? { kind: 'corruptRequest', atBodyByte: 1 } : undefined)), logger })),
         await run('list: slowed down', async () => actions.list!({}, { connection: await through(() => ({ kind: 'status', status: 503, code: 'SlowDown' })), logger })),
@@ -403,7 +403,7 @@ describe('with a canary secret and session token', () => {
           }
           throw new Error('the run did not finish');
         };
-        expect(await runOf('get', { key: 'tenants/acme/report.csv', as: 'text' })).toMatchObject({ status: 'failed', error: { code: 'Network' } });
+        expect(await runOf('get', { key: 'tenants/acme/report.csv', as: 'text', verify: true })).toMatchObject({ status: 'failed', error: { code: 'Network' } });
         expect(await runOf('head', { key: 'missing.csv' })).toMatchObject({ status: 'failed', error: { code: 'NotFound' } });
         expect(await runOf('presign', { key: '../escape' })).toMatchObject({ status: 'failed', error: { code: 'InvalidInput' } });
         await send('GET', '/api/connections');
