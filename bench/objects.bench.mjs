@@ -175,13 +175,67 @@ async function largeObject(endpoint, connection, directory) {
   }
 }
 
+/**
+ * What verifying a download costs: the same large object through file refs, read raw, by the
+ * connector by default (the length enforced), checked against its MD5 ETag (a single-part object,
+ * `verify: true`), and against a SHA-256 that `put` recorded (`storeHash`, `verify: true`).
+ */
+async function verificationCost(endpoint, connection, directory) {
+  const client = new S3Client(emulatorClientConfig(endpoint));
+  const files = diskStore(directory);
+  const bytes = LARGE_MIB * MiB;
+  const block = randomBytes(MiB);
+  const source = await files.write({ name: 'single.bin', data: Readable.from((function* () { for (let i = 0; i < LARGE_MIB; i++) yield block; })()) });
+  // One request, so the ETag is the MD5 of the content, as S3 writes it.
+  await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'verify/single.bin', Body: createReadStream(files.pathOf(source)), ContentLength: bytes }));
+  await actions.put({ key: 'verify/hashed.bin', file: source, storeHash: true }, { connection, files });
+  const drop = async (ref) => {
+    if ((await stat(files.pathOf(ref))).size !== bytes) throw new Error('a download has the wrong size');
+    await rm(files.pathOf(ref));
+  };
+  let rawDownloads = 0;
+  const connector = (key, verify) => async () => {
+    const started = performance.now();
+    const output = await actions.get({ key, as: 'file', verify }, { connection, files });
+    const seconds = (performance.now() - started) / 1000;
+    await drop(output.file);
+    return seconds;
+  };
+  const results = await rounds(LARGE_ROUNDS, {
+    raw: async () => {
+      const started = performance.now();
+      const answer = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'verify/single.bin' }));
+      const ref = { id: `raw-verify-${++rawDownloads}`, name: 'raw.bin' };
+      await pipeline(answer.Body, createWriteStream(files.pathOf(ref)));
+      const seconds = (performance.now() - started) / 1000;
+      await drop(ref);
+      return seconds;
+    },
+    lengthOnly: connector('verify/single.bin', false),
+    md5: connector('verify/single.bin', true),
+    sha256: connector('verify/hashed.bin', true),
+  });
+  client.destroy();
+  const mibps = (r) => median(r.map((x) => LARGE_MIB / x));
+  const raw = mibps(results.raw);
+  console.log(`\nWhat verifying a ${LARGE_MIB} MiB download costs, through file refs on disk, median of ${LARGE_ROUNDS} alternating rounds:\n`);
+  console.log('| get as file | MiB/s | / raw |');
+  console.log('|---|---:|---:|');
+  console.log(`| raw GetObject stream | ${raw.toFixed(0)} | 1.00x |`);
+  for (const [name, label] of [['lengthOnly', 'connector, default (length enforced)'], ['md5', 'connector, `verify: true` against the MD5 ETag'], ['sha256', 'connector, `verify: true` against the SHA-256 in metadata']]) {
+    const value = mibps(results[name]);
+    console.log(`| ${label} | ${value.toFixed(0)} | ${(value / raw).toFixed(2)}x |`);
+  }
+}
+
 export default async function objectsBench() {
   const directory = await mkdtemp(join(tmpdir(), 's3-connector-bench-objects-'));
   const emulator = await startEmulatorProcess({ buckets: [BUCKET], directory: join(directory, 'emulator') });
   const connection = { name: 'Bench', ...EMULATOR_CREDENTIALS, bucket: BUCKET, region: 'us-east-1', endpoint: emulator.endpoint };
   try {
-    await smallObjects(emulator.endpoint, connection);
+    if (process.env.BENCH_SKIP_SMALL !== '1') await smallObjects(emulator.endpoint, connection);
     await largeObject(emulator.endpoint, connection, directory);
+    await verificationCost(emulator.endpoint, connection, directory);
   } finally {
     await emulator.close();
     await rm(directory, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { presign } from './actions/presign.js';
 import { put } from './actions/put.js';
 import { resize } from './actions/resize.js';
 import { resizeMany } from './actions/resizeMany.js';
+import { cleanupUploads } from './actions/cleanupUploads.js';
 import type { ActionHandler } from './contract.js';
 
 export { testConnection } from './connection/test.js';
@@ -40,6 +41,7 @@ export const actions: Record<string, ActionHandler> = {
   presign,
   resize,
   resizeMany,
+  cleanupUploads,
 };
 
 export { suggest, type SuggestHook, type SuggestRequest, type SuggestResult } from './suggest.js';

@@ -89,23 +89,37 @@ function awsDetails(raw: RawError): Record<string, unknown> {
 }
 
 /**
- * Parts of an SDK error that echo the signed request back: the hidden `$response` holds the
- * outgoing request with its headers (the session token among them), and S3's
- * SignatureDoesNotMatch body repeats the canonical request, header values included.
+ * What a `cause` keeps of an error, and nothing else: S3's answers echo the signed request
+ * (SignatureDoesNotMatch repeats the canonical request and string to sign, session token
+ * included), and the SDK's hidden `$response` holds more of it. A whitelist, so whatever a new SDK
+ * version adds stays out too.
  */
-const REQUEST_ECHOES = new Set(['$response', '$responseBodyText', 'CanonicalRequest', 'CanonicalRequestBytes', 'StringToSign', 'StringToSignBytes']);
+const CAUSE_FIELDS: readonly string[] = ['name', 'message', 'stack', 'code', 'errno', 'syscall', '$fault'];
+const METADATA_FIELDS: readonly string[] = ['httpStatusCode', 'requestId', 'extendedRequestId', 'attempts', 'totalRetryDelay'];
+/** `scheme://user:password@`: credentials a URL error would otherwise repeat. */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
 
 /**
- * The SDK error as the `cause` a host may log: same class, name, message, stack and AWS fields
- * (code, status, request id), without the parts that can carry a secret.
+ * The error as the `cause` a host may log: same class, with only the whitelisted fields (name,
+ * message, stack, error codes, HTTP status, request id), its own cause likewise, and any
+ * `user:password@` in a URL masked.
  */
-function safeCause(error: unknown): unknown {
-  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return error;
-  const copy: object = Object.create(Object.getPrototypeOf(error) as object | null);
-  for (const key of Object.getOwnPropertyNames(error)) {
-    if (REQUEST_ECHOES.has(key)) continue;
-    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
+function safeCause(error: unknown, depth = 0): unknown {
+  if (typeof error !== 'object' || error === null) return typeof error === 'string' ? error.replace(URL_USERINFO, '$1***@') : error;
+  // Ours, already safe; and a DOMException (an abort or timeout reason) carries only its name and message.
+  if (error instanceof ConnectorError || error instanceof DOMException || depth > 4) return error;
+  const source = error as Record<string, unknown>;
+  const copy = Object.create(Object.getPrototypeOf(error) as object | null) as Record<string, unknown>;
+  for (const key of CAUSE_FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(source, key) && !(key === 'stack' && typeof source.stack === 'string')) continue;
+    const value = source[key];
+    Object.defineProperty(copy, key, { value: typeof value === 'string' ? value.replace(URL_USERINFO, '$1***@') : value, writable: true, configurable: true, enumerable: key !== 'stack' && key !== 'message' });
   }
+  const metadata = source.$metadata as Record<string, unknown> | undefined;
+  if (metadata && typeof metadata === 'object') {
+    copy.$metadata = Object.fromEntries(METADATA_FIELDS.filter((key) => metadata[key] !== undefined).map((key) => [key, metadata[key]]));
+  }
+  if (source.cause !== undefined) Object.defineProperty(copy, 'cause', { value: safeCause(source.cause, depth + 1), writable: true, configurable: true });
   return copy;
 }
 
@@ -206,6 +220,12 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
     case 'PreconditionFailed':
     case 'ConditionalRequestConflict':
       return make('Conflict', ctx.conflictMessage ?? `The condition on ${object} failed: it already exists or was changed meanwhile.`);
+    case 'BadDigest':
+    case 'XAmzContentChecksumMismatch':
+      return make(
+        'Network',
+        `The upload of ${object} was corrupted on its way: ${host} computed another checksum than the one sent (${name}), and stored nothing. Run the step again.`,
+      );
     case 'EntityTooLarge':
       return make('TooLarge', `S3 refused ${object} as too large for a single request.`);
     case 'InvalidObjectState':
@@ -254,7 +274,10 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
   }
 
   const code = nodeCode(raw);
-  if (TIMEOUT_NAMES.has(name) || (code !== undefined && TIMEOUT_NAMES.has(code))) {
+  // @smithy/node-http-handler renames ECONNRESET and EPIPE errors TimeoutError (to have them
+  // retried): a connection cut off is a network failure, not a wait that ran out.
+  const cutOff = code === 'ECONNRESET' || code === 'EPIPE';
+  if (!cutOff && (TIMEOUT_NAMES.has(name) || (code !== undefined && TIMEOUT_NAMES.has(code)))) {
     return make('Timeout', `No answer from ${host} in time. Check that the endpoint is reachable, or raise the connection's request timeout.`);
   }
   if (code !== undefined && TLS_CODE.test(code)) {
@@ -271,7 +294,9 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
         ? `the name ${host} cannot be resolved (${code}). Check the endpoint URL${ctx.endpoint ? '' : ' and the region'}.`
         : code === 'ECONNREFUSED'
           ? `the connection to ${host} was refused. Check the endpoint URL and port, and that the service is running.`
-          : `the connection to ${host} failed (${code}). Check the network, then retry.`;
+          : code === 'ECONNRESET' || code === 'EPIPE'
+            ? `the connection to ${host} was cut off (${code}), so nothing was returned or written. Retry; if it keeps happening, check the network or proxy in between.`
+            : `the connection to ${host} failed (${code}). Check the network, then retry.`;
     return make('Network', `Cannot reach S3: ${why}`);
   }
 
@@ -279,8 +304,10 @@ export function mapError(error: unknown, ctx: ErrorContext): ConnectorError {
   if ((status !== undefined && status >= 500) || name === 'InternalError') {
     return make('ServerError', `${host} failed with ${status === undefined ? name : `HTTP ${status}${name ? ` (${name})` : ''}`}. This is on the service's side; retry later.`);
   }
+  // Quoted only with any user:password@ of a URL masked.
+  const said = (raw.message ?? name).replace(URL_USERINFO, '$1***@');
   if (status !== undefined && status >= 400) {
-    return make('InvalidInput', `S3 rejected the request for ${object}: ${raw.message ?? name}.`);
+    return make('InvalidInput', `S3 rejected the request for ${object}: ${said}.`);
   }
-  return make('ServerError', `Unexpected failure talking to ${host}: ${raw.message ?? name}.`, {}, false);
+  return make('ServerError', `Unexpected failure talking to ${host}: ${said}.`, {}, false);
 }

@@ -1,5 +1,4 @@
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   UploadPartCopyCommand,
@@ -7,6 +6,7 @@ import {
   type CreateMultipartUploadCommandInput,
 } from '@aws-sdk/client-s3';
 import type { RunContext } from './action.js';
+import { failedMultipart } from './multipart-abort.js';
 import { partBytesFor } from './transfer.js';
 
 /**
@@ -48,7 +48,7 @@ export function copySource(bucket: string, fullKey: string): string {
 
 /**
  * Copies an object too large for one CopyObject (over 5 GiB) with UploadPartCopy, a few parts at a
- * time. A failed or cancelled copy aborts its multipart upload, so no orphaned parts are left.
+ * time. A failed or cancelled copy aborts its multipart upload (with retries), so no orphaned parts are left.
  */
 export async function multipartCopy(ctx: RunContext, request: MultipartCopyRequest): Promise<MultipartCopyResult> {
   const { source, destination, destinationKey, size } = request;
@@ -103,10 +103,6 @@ export async function multipartCopy(ctx: RunContext, request: MultipartCopyReque
     );
     return { etag: done.ETag, versionId: done.VersionId };
   } catch (error) {
-    // Without the run's signal: the clean-up must happen even when the run was cancelled.
-    await ctx.s3.send(new AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: destination, UploadId: uploadId })).catch((cleanup: unknown) => {
-      ctx.logger?.warn('Could not abort the multipart copy; S3 keeps its parts until a lifecycle rule removes them.', { key: destinationKey, uploadId, error: String(cleanup) });
-    });
-    throw error;
+    throw await failedMultipart(ctx, ctx.fail(error, about), { key: destinationKey, fullKey: destination, uploadId });
   }
 }

@@ -1,19 +1,14 @@
 import { Readable, Transform, pipeline } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  type PutObjectCommandInput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { About, RunContext } from './action.js';
 import { ConnectorError } from './errors.js';
-import type { AbortScope } from './signal.js';
 import type { HeadOutput } from './generated/actions/head.output.js';
 import { MAX_PARTS } from './limits.js';
+import { failedMultipart } from './multipart-abort.js';
 import { describeObject, unquoteEtag } from './object-info.js';
+import { uploadClient } from './upload-client.js';
+import { verifiedBody } from './verified-download.js';
 
 /**
  * Multipart settings: 8 MiB parts (S3's minimum is 5 MiB, see limits.ts) with 4 in flight, so an
@@ -61,29 +56,6 @@ export function byteCounter(onProgress?: (bytes: number) => void, every = PART_B
   return counter;
 }
 
-/** Requests that must finish even after a cancel: without them an upload could not be aborted. */
-const CLEANUP_COMMANDS: ReadonlySet<unknown> = new Set([CreateMultipartUploadCommand, AbortMultipartUploadCommand]);
-
-/**
- * The shared client as lib-storage sees it: every request carries a signal aborted with the run, so parts in
- * flight stop at once on cancel (lib-storage alone lets them finish). Creating and aborting the
- * multipart upload do not, so a cancelled upload always learns its ID and aborts it.
- */
-function withSignal(client: S3Client, abort: AbortScope): S3Client {
-  const view = Object.create(client) as S3Client;
-  const send = async (command: Parameters<S3Client['send']>[0], options?: { abortSignal?: AbortSignal }) => {
-    if (CLEANUP_COMMANDS.has(command.constructor)) return client.send(command, options);
-    const request = abort.child();
-    try {
-      return await client.send(command, { ...options, abortSignal: request.signal });
-    } finally {
-      request.dispose();
-    }
-  };
-  view.send = send as S3Client['send'];
-  return view;
-}
-
 export interface UploadAbout {
   /** JSON Pointer of the key's input field, for key errors (default `/key`). */
   field?: string;
@@ -97,8 +69,8 @@ export interface UploadAbout {
 /**
  * Streams `body` to `key` (the user's key; resolved under the base path here). A body in memory
  * that fits one part goes up in one PUT; anything else through lib-storage, as one PUT or a
- * multipart upload. A failed or cancelled multipart upload is aborted before this returns, so no
- * orphaned parts are left behind.
+ * multipart upload. A failed or cancelled multipart upload is aborted (with retries) before this
+ * returns, so no orphaned parts are left behind; an abort that still failed is named in the error.
  */
 export async function upload(
   ctx: RunContext,
@@ -131,12 +103,14 @@ export async function upload(
   }
   // A source that stalls would keep lib-storage waiting for its next part: end it on cancel.
   const stopListening = ctx.abort.onAbort(() => counter?.destroy(signal?.reason instanceof Error ? signal.reason : new Error('The run was cancelled.')));
+  const tracked = uploadClient(ctx.s3, ctx.abort);
   const transfer = new Upload({
-    client: signal ? withSignal(ctx.s3, ctx.abort) : ctx.s3,
+    client: tracked.client,
     params: { ...params, Body: counter ?? body },
     partSize: partBytes,
     queueSize: QUEUE_SIZE,
-    leavePartsOnError: false,
+    // Aborted here instead, with retries, so a failed abort never replaces the upload's own error.
+    leavePartsOnError: true,
   });
   const { progress } = ctx;
   if (progress) {
@@ -153,8 +127,8 @@ export async function upload(
       ...(done.VersionId ? { versionId: done.VersionId } : {}),
     };
   } catch (error) {
-    if (sourceError !== undefined && !signal?.aborted) throw sourceFailed(key, about.source, sourceError);
-    throw ctx.fail(error, blame);
+    const failure = sourceError !== undefined && !signal?.aborted ? sourceFailed(key, about.source, sourceError) : ctx.fail(error, blame);
+    throw await failedMultipart(ctx, failure, { key, fullKey: params.Key, uploadId: tracked.uploadId });
   } finally {
     stopListening();
     counter?.destroy();
@@ -178,6 +152,8 @@ export interface ReadOptions {
   ifNoneMatch?: string | undefined;
   field?: string;
   conflictMessage?: string | undefined;
+  /** Check the content against the digest the service gives (default false: it costs CPU); the length is always checked. */
+  verify?: boolean | undefined;
 }
 
 export interface OpenedObject {
@@ -187,12 +163,16 @@ export interface OpenedObject {
   contentRange?: string;
 }
 
-/** Opens `key` for streaming; the body is never buffered here, and stops when the run is cancelled. */
+/**
+ * Opens `key` for streaming; the body is never buffered here, stops when the run is cancelled, and
+ * fails rather than ends when it did not arrive whole (verified-download.ts).
+ */
 export async function download(ctx: RunContext, key: string, options: ReadOptions = {}): Promise<OpenedObject> {
+  const fullKey = ctx.keys.resolve(key, options.field);
   const answer = await ctx.send(
     new GetObjectCommand({
       Bucket: ctx.bucket,
-      Key: ctx.keys.resolve(key, options.field),
+      Key: fullKey,
       ...(options.versionId ? { VersionId: options.versionId } : {}),
       ...(options.range ? { Range: options.range } : {}),
       ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}),
@@ -200,7 +180,7 @@ export async function download(ctx: RunContext, key: string, options: ReadOption
     }),
     { key, conflictMessage: options.conflictMessage, ...(options.versionId ? { iamAction: 's3:GetObjectVersion' } : {}) },
   );
-  const body = answer.Body instanceof Readable ? answer.Body : Readable.from([]);
+  const body = verifiedBody(ctx, key, fullKey, answer, { verify: options.verify ?? false, versionId: options.versionId });
   // The SDK watches the signal until the headers arrive; the body must stop on cancel too.
   const { abort } = ctx;
   const stopListening = abort.onAbort(() => body.destroy(abort.reason instanceof Error ? abort.reason : new Error('The run was cancelled.')));

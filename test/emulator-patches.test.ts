@@ -1,6 +1,6 @@
 /**
  * The three defects of @20minutes/s3rver 5.0.0 that patches/ fixes, each tested for what a client sees,
- * the atomic writes and S3's multipart dates the patch adds, and the promise that hosts installing the
+ * the atomic writes, S3's multipart dates and the Content-MD5 checks the patch adds, and the promise that hosts installing the
  * published package never run the patch step.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -218,5 +219,35 @@ describe('a completed multipart upload', () => {
     const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
     expect(head.LastModified?.getTime()).toBe(wholeSecond);
     expect(head.LastModified!.getTime()).toBeLessThan(Math.floor(completedAt / 1000) * 1000);
+  });
+});
+
+describe('a body that does not match its Content-MD5', () => {
+  const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
+
+  it('is refused with BadDigest and stores nothing, as S3 does; a matching one is stored', async () => {
+    const body = randomBytes(64 * 1024);
+    const wrong = md5(Buffer.concat([body, Buffer.from('x')]));
+    await expect(client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'digest/photo.bin', Body: body, ContentMD5: wrong }))).rejects.toMatchObject({
+      name: 'BadDigest',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'digest/photo.bin' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'digest/photo.bin', Body: body, ContentMD5: md5(body) }));
+    const stored = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'digest/photo.bin' }));
+    expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(body)).toBe(true);
+  });
+
+  it('fails a multipart part the same way', async () => {
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'digest/parts.bin' }));
+    const part = randomBytes(32 * 1024);
+    await expect(
+      client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: 'digest/parts.bin', UploadId, PartNumber: 1, Body: part, ContentMD5: md5(randomBytes(8)) })),
+    ).rejects.toMatchObject({ name: 'BadDigest' });
+    await expect(client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: 'digest/parts.bin', UploadId, PartNumber: 1, Body: part, ContentMD5: md5(part) }))).resolves.toMatchObject({
+      ETag: `"${createHash('md5').update(part).digest('hex')}"`,
+    });
+    await client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: 'digest/parts.bin', UploadId }));
   });
 });

@@ -2,13 +2,24 @@
  * No secret value in any result, error, cause or log line. Every path below runs with a distinctive
  * canary secret and session token, and everything a host could show or log is scanned for them.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { inspect } from 'node:util';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { leaseClient } from '../src/connection/client.js';
+import { resolveConnection } from '../src/connection/resolve.js';
 import { actions, testConnection, type Logger } from '../src/index.js';
 import { EMULATOR_CREDENTIALS } from '../src/emulator.js';
+import { openHost } from '../src/host/core/run.js';
+import { startPlayground } from '../src/host/web/server.js';
 import { useEmulator } from './helpers/emulator.js';
+import { startFaultProxy, type Fault, type FaultProxy, type ProxiedRequest } from './helpers/fault-proxy.js';
+import { memoryFiles } from './helpers/files.js';
+import { rawRequest } from './helpers/http.js';
 import { closedPort, silentServer } from './helpers/network.js';
 import { awsError, awsHeaders, BUCKET_ORIGIN } from './helpers/nock.js';
 
@@ -30,6 +41,30 @@ const s3 = useEmulator({ keyPairs: [{ accessKeyId: CANARY_KEY_ID, secretAccessKe
 /** Everything a host might show, store or log, as text. */
 const seen: Array<{ scenario: string; text: string }> = [];
 const logLines: string[] = [];
+/** Whatever this process wrote to its console, stdout and stderr meanwhile: where the SDK's own output would go. */
+const consoleLines: string[] = [];
+const restoreConsole: Array<() => void> = [];
+beforeAll(() => {
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const original = console[method];
+    console[method] = (...args: unknown[]) => {
+      consoleLines.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 8, showHidden: true }))).join(' '));
+      original.apply(console, args);
+    };
+    restoreConsole.push(() => (console[method] = original));
+  }
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream);
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      consoleLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+    restoreConsole.push(() => (stream.write = original));
+  }
+});
+afterAll(() => {
+  for (const restore of restoreConsole) restore();
+});
 
 const logger: Logger = Object.fromEntries(
   (['debug', 'info', 'warn', 'error'] as const).map((level) => [
@@ -225,11 +260,165 @@ describe('with a canary secret and session token', () => {
       expect(outcomes.map((o) => (o as { code?: string }).code)).toEqual(['AccessDenied', 'WrongRegion', 'InvalidCredentials', 'Throttled', 'InvalidCredentials', 'AccessDenied']);
       expect(nock.pendingMocks()).toEqual([]);
     });
+
+    /** S3's answer to a wrong signature: the canonical request and string to sign, with the session token the request carried. */
+    const echoingAnswer = function (this: { req: { headers: Record<string, string | string[] | undefined>; method?: string; path?: string } }) {
+      const token = String(this.req.headers['x-amz-security-token'] ?? '');
+      return [
+        403,
+        awsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
+          AWSAccessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+          StringToSign: `AWS4-HMAC-SHA256\n20250101T000000Z\n20250101/us-east-1/s3/aws4_request\n${token}`,
+          StringToSignBytes: Buffer.from(token).toString('hex').replace(/(..)/g, '$1 '),
+          CanonicalRequest: `${this.req.method ?? 'GET'}\n/\n\nhost:test-bucket.s3.us-east-1.amazonaws.com\nx-amz-security-token:${token}\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD`,
+        }),
+        awsHeaders(),
+      ] as [number, string, Record<string, string>];
+    };
+
+    it('keeps echoed canonical requests out of every action\'s error', async () => {
+      nock(BUCKET_ORIGIN).get('/').query(true).reply(echoingAnswer);
+      nock(BUCKET_ORIGIN).get('/report.csv').query(true).reply(echoingAnswer);
+      nock(BUCKET_ORIGIN).put('/report.csv').query(true).reply(echoingAnswer);
+      nock(BUCKET_ORIGIN).get('/').query(true).reply(echoingAnswer);
+      const outcomes = [
+        await run('aws list: echoed token', () => actions.list!({}, { connection: aws(), logger })),
+        await run('aws get: echoed token', () => actions.get!({ key: 'report.csv', as: 'file' }, { connection: aws(), logger, files: memoryFiles() })),
+        await run('aws put: echoed token', () => actions.put!({ key: 'report.csv', text: 'a,b' }, { connection: aws(), logger })),
+        await run('aws cleanup: echoed token', () => actions.cleanupUploads!({}, { connection: aws(), logger })),
+      ];
+      expect(outcomes.map((o) => (o as { code?: string }).code)).toEqual(['InvalidCredentials', 'InvalidCredentials', 'InvalidCredentials', 'InvalidCredentials']);
+    });
+
+    it("gives the SDK's own logger nothing to print: what it is handed leaves no trace in any output", async () => {
+      // A plain SDK client with a logger shows what the SDK logs on a failure: the raw error, echo and all.
+      const handed: unknown[] = [];
+      const recording = { debug: () => {}, info: () => {}, warn: (...a: unknown[]) => handed.push(...a), error: (...a: unknown[]) => handed.push(...a), trace: () => {} };
+      const plain = new S3Client({ region: 'us-east-1', maxAttempts: 1, logger: recording, credentials: { accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: CANARY_SECRET, sessionToken: CANARY_TOKEN } });
+      nock(BUCKET_ORIGIN).get('/').query(true).reply(echoingAnswer);
+      await plain.send(new ListObjectsV2Command({ Bucket: 'test-bucket' })).catch(() => undefined);
+      plain.destroy();
+      // The danger is real: the SDK hands its logger the session token.
+      expect(leaks(inspect(handed, { depth: 12, showHidden: true }))).not.toEqual([]);
+
+      // The connector's clients: their SDK logger receives the same, and nothing of it reaches any output.
+      const lease = leaseClient(resolveConnection(aws()).settings);
+      try {
+        const sdkLogger = lease.client.config.logger as unknown as Record<string, (...a: unknown[]) => void>;
+        const before = consoleLines.length;
+        for (const level of ['debug', 'info', 'warn', 'error']) sdkLogger[level]?.(...handed);
+        const printed = consoleLines.slice(before);
+        record("the connector's SDK logger", printed);
+        expect(leaks(printed.join('\n'))).toEqual([]);
+      } finally {
+        lease.release();
+      }
+    });
   });
 
-  it('never shows the canary in any result, error, cause, stack or log line', () => {
+  describe('under a hostile network (the loopback fault proxy)', () => {
+    let proxy: FaultProxy | undefined;
+    afterEach(async () => {
+      await proxy?.close();
+      proxy = undefined;
+    });
+    const through = async (rule: (r: ProxiedRequest) => Fault | undefined) => {
+      proxy = await startFaultProxy({ upstreamPort: Number(new URL(s3.endpoint).port), rule });
+      return canary({ endpoint: proxy.endpoint, sessionToken: CANARY_TOKEN, maxAttempts: 1, requestTimeoutMs: 1000 });
+    };
+    const isGet = (r: ProxiedRequest) => r.method === 'GET' && !r.path.includes('list-type');
+
+    it('fails cut, corrupted, stalled, throttled and half-aborted transfers without a trace of the secret', async () => {
+      const files = memoryFiles();
+      const big = await files.add('big.bin', randomBytes(9 * 1024 * 1024));
+      const outcomes = [
+        await run('get: cut off', async () => actions.get!({ key: 'tenants/acme/report.csv', as: 'text' }, { connection: await through((r) => (isGet(r) ? { kind: 'cutResponse', afterBodyBytes: 3, how: 'reset' } : undefined)), logger })),
+        await run('get: corrupted', async () => actions.get!({ key: 'tenants/acme/report.csv', as: 'file', verify: true }, { connection: await through((r) => (isGet(r) ? { kind: 'corrupt', atBodyByte: 2 } : undefined)), logger, files })),
+        await run('get: stalled', async () => actions.get!({ key: 'tenants/acme/report.csv', as: 'text' }, { connection: await through((r) => (isGet(r) ? { kind: 'stallResponse', afterBodyBytes: 1 } : undefined)), logger })),
+        await run('put: corrupted on its way', async () => actions.put!({ key: 'x.txt', text: 'hello' }, { connection: await through((r) => (r.method === 'PUT' ? { kind: 'corruptRequest', atBodyByte: 1 } : undefined)), logger })),
+        await run('list: slowed down', async () => actions.list!({}, { connection: await through(() => ({ kind: 'status', status: 503, code: 'SlowDown' })), logger })),
+        await run('put: multipart failing, aborts failing', async () =>
+          actions.put!({ key: 'big.bin', file: big, storeHash: true }, {
+            connection: await through((r) => (r.method === 'DELETE' || r.path.includes('partNumber=2') ? { kind: 'status', status: 500, code: 'InternalError' } : undefined)),
+            logger,
+            files,
+          }),
+        ),
+        await run('cleanupUploads: success', () => actions.cleanupUploads!({ olderThanHours: 0 }, { connection: canary({ sessionToken: CANARY_TOKEN }), logger })),
+      ];
+      expect(outcomes.map((o) => (o as { code?: string }).code)).toEqual(['Network', 'Network', 'Timeout', 'Network', 'Throttled', 'ServerError', undefined]);
+      expect((outcomes[5] as { details: object }).details).toHaveProperty('incompleteUpload');
+    });
+
+    it('refuses endpoints holding the secret or pointing at metadata services without echoing them', async () => {
+      const port = new URL(s3.endpoint).port;
+      const outcomes = [
+        await run('test: secret as the endpoint password', () => testConnection(canary({ endpoint: `http://user:${CANARY_SECRET}@127.0.0.1:${port}` }), { logger })),
+        await run('test: token as the endpoint user', () => testConnection(canary({ endpoint: `http://${encodeURIComponent(CANARY_TOKEN)}@127.0.0.1:${port}` }), { logger })),
+        await run('head: secret as the endpoint password', () => actions.head!({ key: 'a' }, { connection: canary({ endpoint: `http://user:${CANARY_SECRET}@127.0.0.1:${port}`, sessionToken: CANARY_TOKEN }), logger })),
+        await run('presign: secret as the endpoint password', () => actions.presign!({ key: 'a' }, { connection: canary({ endpoint: `https://k:${encodeURIComponent(CANARY_SECRET)}@s3.example.com`, sessionToken: CANARY_TOKEN }), logger })),
+        await run('presign: metadata endpoint', () => actions.presign!({ key: 'a', method: 'PUT' }, { connection: canary({ endpoint: 'http://[::ffff:169.254.169.254]', sessionToken: CANARY_TOKEN }), logger })),
+        await run('presign: key escaping the base path', () => actions.presign!({ key: '../other/a' }, { connection: canary({ basePath: 'tenants/acme', sessionToken: CANARY_TOKEN }), logger })),
+        await run('presign: expiry over 7 days', () => actions.presign!({ key: 'a', expiresIn: 700_000 }, { connection: canary({ sessionToken: CANARY_TOKEN }), logger })),
+      ];
+      expect(outcomes.map((o) => (o as { code?: string }).code)).toEqual(['InvalidInput', 'InvalidInput', 'InvalidInput', 'InvalidInput', 'InvalidInput', 'InvalidInput', 'InvalidInput']);
+      // A presigned URL made with long-term keys holds a signature, never the secret.
+      expect(await run('presign: success', () => actions.presign!({ key: 'report.csv' }, { connection: canary({ basePath: 'tenants/acme' }), logger }))).toMatchObject({ method: 'GET' });
+    });
+  });
+
+  describe("the reference host's logs and pages", () => {
+    let home: string;
+    const bodies: string[] = [];
+    afterAll(async () => {
+      for (const [i, text] of bodies.entries()) seen.push({ scenario: `host page ${i}`, text });
+      await rm(home, { recursive: true, force: true });
+    });
+
+    it('show failures of a saved canary connection without a trace of the secret', async () => {
+      home = await mkdtemp(path.join(tmpdir(), 'secrets-host-'));
+      const host = await openHost({ connectorDir: path.resolve('.'), home, env: {} });
+      const hostLogs: string[] = [];
+      const playground = await startPlayground({ host, log: (level, msg, data) => hostLogs.push(`${level} ${msg} ${safeJson(data)} ${inspect(data, { depth: 8 })}`) });
+      const proxy = await startFaultProxy({ upstreamPort: Number(new URL(s3.endpoint).port), rule: (r) => (r.method === 'GET' && !r.path.includes('list-type') ? { kind: 'corrupt', atBodyByte: 1 } : undefined) });
+      try {
+        const send = async (method: string, urlPath: string, body?: unknown, token?: string) => {
+          const reply = await rawRequest(playground.port, method, urlPath, { body, ...(token ? { headers: { 'x-csrf-token': token } } : {}) });
+          bodies.push(reply.text);
+          return reply;
+        };
+        const page = await send('GET', '/');
+        const token = /<meta name="csrf-token" content="([^"]+)">/.exec(page.text)?.[1] ?? '';
+        const values = canary({ name: 'Canary tenant', endpoint: proxy.endpoint, sessionToken: CANARY_TOKEN, maxAttempts: 1 });
+        const created = await send('POST', '/api/connections', { values }, token);
+        expect(created.status).toBe(201);
+        const wrong = await send('POST', '/api/connections/test', { values: wrongSecret({ sessionToken: CANARY_TOKEN }) }, token);
+        expect(wrong.json).toMatchObject({ ok: false, code: 'InvalidCredentials' });
+        const runOf = async (action: string, input: unknown) => {
+          const started = await send('POST', '/api/runs', { action, connection: created.json.id, input }, token);
+          for (let i = 0; i < 200; i++) {
+            const view = await send('GET', `/api/runs/${started.json.id}`);
+            if (view.json.status !== 'running') return view.json;
+            await new Promise((resolve) => setTimeout(resolve, 25));
+          }
+          throw new Error('the run did not finish');
+        };
+        expect(await runOf('get', { key: 'tenants/acme/report.csv', as: 'text', verify: true })).toMatchObject({ status: 'failed', error: { code: 'Network' } });
+        expect(await runOf('head', { key: 'missing.csv' })).toMatchObject({ status: 'failed', error: { code: 'NotFound' } });
+        expect(await runOf('presign', { key: '../escape' })).toMatchObject({ status: 'failed', error: { code: 'InvalidInput' } });
+        await send('GET', '/api/connections');
+        expect(bodies.length).toBeGreaterThanOrEqual(8);
+      } finally {
+        await proxy.close();
+        await playground.close();
+      }
+      for (const line of hostLogs) logLines.push(`host: ${line}`);
+    });
+  });
+
+  it('never shows the canary in any result, error, cause, stack, log line or console output', () => {
     // The scan must have material: every scenario above was recorded, and the logger was used.
-    expect(seen.length).toBeGreaterThanOrEqual(30);
+    expect(seen.length).toBeGreaterThanOrEqual(45);
     expect(logLines.length).toBeGreaterThan(0);
     // And it can find a canary where there is one.
     expect(leaks(`x ${CANARY_SECRET} y`)).not.toEqual([]);
@@ -237,6 +426,7 @@ describe('with a canary secret and session token', () => {
     const found = [
       ...seen.map(({ scenario, text }) => ({ scenario, leaks: leaks(text) })),
       ...logLines.map((line) => ({ scenario: `log: ${line.slice(0, 60)}`, leaks: leaks(line) })),
+      ...consoleLines.map((line) => ({ scenario: `console: ${line.slice(0, 60)}`, leaks: leaks(line) })),
     ].filter((f) => f.leaks.length > 0);
     expect(found).toEqual([]);
   });

@@ -12,7 +12,7 @@ import { byteCounter, download, readAll, type OpenedObject } from '../transfer.j
 import { validator } from '../validate.js';
 
 /** The schema's default is applied by validation. */
-type Input = GetInput & Required<Pick<GetInput, 'as'>>;
+type Input = GetInput & Required<Pick<GetInput, 'as' | 'verify'>>;
 
 function tooLarge(key: string, mode: string, bytes: number): ConnectorError {
   return new ConnectorError(
@@ -42,7 +42,10 @@ async function toFile(ctx: RunContext, key: string, opened: OpenedObject): Promi
   // pipeline, not pipe, so a failing body fails the store's write instead of stalling it.
   const data = progress ? pipeline(body, byteCounter((done) => progress({ done, ...total })), () => {}) : body;
   try {
-    return await files.write({ name: fileName(key), data, contentType: info.contentType });
+    const ref = await files.write({ name: fileName(key), data, contentType: info.contentType });
+    // A store that resolved although the body failed its check must not hand on what it kept.
+    if (bodyError !== undefined) throw ctx.fail(bodyError, { key });
+    return ref;
   } catch (error) {
     if (ctx.signal?.aborted || bodyError !== undefined) throw ctx.fail(bodyError ?? error, { key });
     const reason = error instanceof Error ? error.message : String(error);
@@ -74,6 +77,7 @@ export const get = defineAction({
       ifMatch: input.ifMatch && quoteEtag(input.ifMatch),
       ifNoneMatch: input.ifNoneMatch && quoteEtag(input.ifNoneMatch),
       conflictMessage: conflictMessage(input),
+      verify: input.verify,
     });
     const { info, contentRange } = opened;
     const described: GetOutput = { ...info, ...(contentRange ? { contentRange } : {}) };

@@ -3,6 +3,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BuildMiddleware } from '@smithy/types';
 import inputSchema from '../../schemas/actions/presign.input.json';
 import { defineAction } from '../action.js';
+import { checkEndpointResolves } from '../net/endpoint-guard.js';
 import type { PresignInput } from '../generated/actions/presign.input.js';
 import type { PresignOutput } from '../generated/actions/presign.output.js';
 import { validator } from '../validate.js';
@@ -35,6 +36,8 @@ export const presign = defineAction({
   input: validator<Input>(inputSchema),
   async run(input, ctx): Promise<PresignOutput> {
     const Key = ctx.keys.resolve(input.key);
+    // A presigned URL is built without a request, so the endpoint guard's check at connection time never runs.
+    await checkEndpointResolves(ctx.connection.endpoint);
     const { expiresIn } = input;
     const headers: Record<string, string> = {};
     let command: GetObjectCommand | PutObjectCommand;

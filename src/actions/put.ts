@@ -6,11 +6,12 @@ import { ConnectorError, invalidInput } from '../errors.js';
 import type { PutInput } from '../generated/actions/put.input.js';
 import type { PutOutput } from '../generated/actions/put.output.js';
 import { decodeBase64 } from '../inline.js';
+import { SHA256_METADATA, sha256Hex, sha256OfStream } from '../integrity.js';
 import { metadataForUpload } from '../metadata.js';
 import { DEFAULT_CONTENT_TYPE } from '../object-info.js';
 import { taggingHeader } from '../tags.js';
-import { upload, type UploadOptions } from '../transfer.js';
-import { validator } from '../validate.js';
+import { PART_BYTES, readAll, upload, type UploadOptions } from '../transfer.js';
+import { childPointer, validator } from '../validate.js';
 
 type FileRef = NonNullable<PutInput['file']>;
 
@@ -72,6 +73,22 @@ async function openFile(ctx: RunContext, file: FileRef): Promise<Readable> {
   return stream instanceof Readable ? stream : new Readable().wrap(stream);
 }
 
+/**
+ * The body with its SHA-256, known before the upload starts (metadata travels with the first
+ * request). A file that fits one part is read into memory and sent from there; a larger one is
+ * hashed on a first read and opened again to upload.
+ */
+async function hashed(ctx: RunContext, source: Source, body: Readable | Uint8Array): Promise<{ body: Readable | Uint8Array; sha256: string }> {
+  if (body instanceof Uint8Array) return { body, sha256: sha256Hex(body) };
+  const file = 'file' in source ? source.file : undefined;
+  if (file?.size !== undefined && file.size <= PART_BYTES) {
+    const bytes = await readAll(body, PART_BYTES, () => new ConnectorError('InvalidInput', `The file \`file\` "${file.name}" is larger than its stated size of ${file.size} bytes.`, { field: '/file' }));
+    return { body: bytes, sha256: sha256Hex(bytes) };
+  }
+  const sha256 = await sha256OfStream(body);
+  return { body: await openFile(ctx, file!), sha256 };
+}
+
 export const put = defineAction({
   input: validator<PutInput>(inputSchema),
   async run(input, ctx): Promise<PutOutput> {
@@ -96,11 +113,19 @@ export const put = defineAction({
       ...(tagging ? { Tagging: tagging } : {}),
       ...(input.ifNotExists ? { IfNoneMatch: '*' } : {}),
     };
-    const body = 'file' in source ? await openFile(ctx, source.file) : source.bytes;
+    if (input.storeHash && metadata?.[SHA256_METADATA] !== undefined) {
+      throw invalidInput(childPointer('/metadata', SHA256_METADATA), `\`metadata.${SHA256_METADATA}\` is where \`storeHash\` records the content's SHA-256: remove it, and \`storeHash\` writes the right one.`);
+    }
+    let body: Readable | Uint8Array = 'file' in source ? await openFile(ctx, source.file) : source.bytes;
+    let sha256: string | undefined;
+    if (input.storeHash) {
+      ({ body, sha256 } = await hashed(ctx, source, body));
+      options.Metadata = { ...options.Metadata, [SHA256_METADATA]: sha256 };
+    }
     const result = await upload(ctx, key, body, options, {
       conflictMessage: `Object "${key}" already exists, and \`ifNotExists\` refused to replace it. Choose another key, or turn \`ifNotExists\` off to overwrite it.`,
       ...('file' in source ? { source: `the file \`file\` "${source.file.name}"`, ...(source.file.size === undefined ? {} : { expectedBytes: source.file.size }) } : {}),
     });
-    return { key, etag: result.etag, size: result.size, contentType, ...(result.versionId ? { versionId: result.versionId } : {}) };
+    return { key, etag: result.etag, size: result.size, contentType, ...(result.versionId ? { versionId: result.versionId } : {}), ...(sha256 ? { sha256 } : {}) };
   },
 });

@@ -5,6 +5,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LRUCache } from 'lru-cache';
 import type { Connection } from '../generated/connection.js';
+import { guardedLookup } from '../net/endpoint-guard.js';
+import { contentMd5Plugin } from './content-md5.js';
 
 /** Distinct connections whose clients stay warm; a multi-tenant host beyond that reuses the least recent. */
 export const CLIENT_CACHE_SIZE = 64;
@@ -15,6 +17,21 @@ const MAX_SOCKETS = 64;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/**
+ * @smithy/node-http-handler arms its idle timer 3 s into a request when the timeout is 6 s or more
+ * (its DEFER_EVENT_LISTENER_TIME), so a request that never gets a byte would wait the timeout plus
+ * 3 s (aws-sdk-js-v3 #8098: only this socket timeout ends a stalled body at all). Asking for 3 s
+ * less, or just under 6 s where it arms at once, ends every stall within the configured limit; a
+ * stall after bytes have flowed ends up to 3 s early rather than late.
+ */
+const SDK_TIMER_DEFERRAL_MS = 3_000;
+const SDK_DEFERS_FROM_MS = 6_000;
+
+export function idleTimeoutFor(limitMs: number): number {
+  if (limitMs < SDK_DEFERS_FROM_MS) return limitMs;
+  return limitMs - SDK_TIMER_DEFERRAL_MS >= SDK_DEFERS_FROM_MS ? limitMs - SDK_TIMER_DEFERRAL_MS : SDK_DEFERS_FROM_MS - 1;
+}
 
 /** The settings a client is built from, after defaults; `name` and `basePath` do not change the client. */
 export interface ClientSettings {
@@ -65,7 +82,7 @@ const cacheKeys = new WeakMap<ClientSettings, string>();
 
 function buildClient(settings: ClientSettings): S3Client {
   const mode = settings.checksums === 'whenRequired' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-  return new S3Client({
+  const client = new S3Client({
     region: settings.region,
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     forcePathStyle: settings.forcePathStyle,
@@ -82,11 +99,14 @@ function buildClient(settings: ClientSettings): S3Client {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: settings.connectTimeoutMs,
       // Idle time, not total time: a large transfer may run for minutes as long as bytes flow.
-      socketTimeout: settings.requestTimeoutMs,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+      socketTimeout: idleTimeoutFor(settings.requestTimeoutMs),
+      // Every address a host name resolves to is checked before connecting (the SSRF guard).
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, lookup: guardedLookup }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, lookup: guardedLookup }),
     }),
   });
+  client.middlewareStack.use(contentMd5Plugin);
+  return client;
 }
 
 interface Entry {

@@ -4,6 +4,7 @@ import schema from '../../schemas/connection.schema.json';
 import type { Connection } from '../generated/connection.js';
 import { keyScope, type KeyScope } from '../keys.js';
 import type { ErrorContext } from '../map-error.js';
+import { checkEndpoint, refuseUserinfo } from '../net/endpoint-guard.js';
 import { validator } from '../validate.js';
 import { CLIENT_CACHE_SIZE, clientSettings, type ClientSettings } from './client.js';
 
@@ -34,17 +35,25 @@ function contentHash(raw: unknown): string | undefined {
   }
 }
 
-/** Throws InvalidInput naming the field, before any network call. */
+/**
+ * Throws InvalidInput naming the field, before any network call. An endpoint at an IP address
+ * the guard refuses is refused here, on every call (the host's policy may have changed since the
+ * connection was cached); host names are checked on every address they resolve to, when connecting.
+ */
 export function resolveConnection(raw: unknown): ResolvedConnection {
   const hash = contentHash(raw);
-  const hit = hash === undefined ? undefined : resolved.get(hash);
-  if (hit) return hit;
-  const result = resolve(raw);
-  if (hash !== undefined) resolved.set(hash, result);
+  let result = hash === undefined ? undefined : resolved.get(hash);
+  if (!result) {
+    result = resolve(raw);
+    if (hash !== undefined) resolved.set(hash, result);
+  }
+  checkEndpoint(result.connection.endpoint);
   return result;
 }
 
 function resolve(raw: unknown): ResolvedConnection {
+  // Before validation, whose messages quote what they received: a password must not be among it.
+  refuseUserinfo(raw);
   // Frozen: one resolved connection is shared by every call made with it.
   const connection = Object.freeze(validateConnection(raw));
   const keys = keyScope(connection.basePath);

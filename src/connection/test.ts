@@ -53,7 +53,7 @@ export async function testConnection(raw: unknown, ctx: TestContext = {}, timeou
     const mapped = mapError(error, { ...errorContext, iamAction: 's3:ListBucket', signal, timeoutMs: limit });
     ctx.logger?.debug('Test connection failed', { code: mapped.code, ...where });
     // The result has no `retryable` of its own: a host reads it here to offer "try again".
-    const details: Record<string, unknown> = { ...where, ...mapped.details, retryable: mapped.retryable };
+    const details: Record<string, unknown> = { ...where, ...mapped.details, retryable: mapped.retryable, ...(mapped.field ? { field: mapped.field } : {}) };
     if (mapped.code === 'AccessDenied') details.policy = minimalPolicy(connection.bucket, keys.base);
     return { ok: false, code: mapped.code, message: mapped.message, details };
   } finally {

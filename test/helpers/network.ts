@@ -1,3 +1,4 @@
+import type { Resolver } from '../../src/net/endpoint-guard.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
@@ -56,3 +57,22 @@ export async function silentServer() {
     },
   };
 }
+
+/**
+ * The resolver every test runs with (test/setup/offline-dns.ts): `localhost` answers from loopback and
+ * every other name fails as it would on a machine without DNS, so no test sends a query to the
+ * system's resolver, which sits outside loopback. A test that needs a name to resolve scripts it.
+ */
+export const loopbackResolver: Resolver = (hostname, options, callback) => {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) {
+    const answers = [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ].filter((a) => !options.family || a.family === options.family);
+    process.nextTick(() => callback(null, answers));
+    return;
+  }
+  const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname });
+  process.nextTick(() => callback(error, []));
+};

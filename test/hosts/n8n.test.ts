@@ -70,7 +70,14 @@ describe('the node n8n loads from the package', () => {
     expect(of('put', 'oneOf').options!.map((o) => ('value' in o ? o.value : ''))).toEqual(['text', 'base64', 'json', 'file']);
     const advanced = of('get', 'advanced');
     expect(advanced.type).toBe('collection');
-    expect(advanced.options!.map((o) => o.name)).toEqual(['range', 'charset', 'versionId', 'ifMatch', 'ifNoneMatch']);
+    // Exactly the schema's advanced fields, in its `x-order`: a field added there appears here unasked.
+    const getInput = JSON.parse(readFileSync(path.join(ROOT, 'schemas/actions/get.input.json'), 'utf8')) as { properties: Record<string, { 'x-group'?: string; 'x-order'?: number }> };
+    const schemaAdvanced = Object.entries(getInput.properties)
+      .filter(([, field]) => field['x-group'] === 'advanced')
+      .sort(([, a], [, b]) => (a['x-order'] ?? 0) - (b['x-order'] ?? 0))
+      .map(([name]) => name);
+    expect(schemaAdvanced.slice(0, 5)).toEqual(['range', 'charset', 'versionId', 'ifMatch', 'ifNoneMatch']);
+    expect(advanced.options!.map((o) => o.name)).toEqual(schemaAdvanced);
   });
 
   it('builds the credential form from the connection schema, secrets as password fields', () => {

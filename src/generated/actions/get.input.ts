@@ -32,4 +32,8 @@ export interface GetInput {
    * Download only if the object's ETag differs from this one (it has changed); otherwise fail with `Conflict`, saying it is not modified.
    */
   ifNoneMatch?: string;
+  /**
+   * Also check what arrives against the digest the service gives: a SHA-256 that `put` recorded (`storeHash`), rclone's MD5, or the ETag of an object written in one request (its MD5). A body corrupted on its way then fails with `Network` (worth retrying) instead of being passed on. It costs CPU: large downloads run at about 0.6x (MD5) to 0.75x (SHA-256) of their speed without it. Off by default: a body cut short always fails, whatever this says, and https endpoints' TLS already catches corruption in transit; turn it on for plain http:// endpoints behind proxies, or where a digest must be proven.
+   */
+  verify?: boolean;
 }

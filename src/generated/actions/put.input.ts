@@ -94,6 +94,10 @@ export type PutInput = {
   tags?: {
     [k: string]: string | undefined;
   };
+  /**
+   * Store the content's SHA-256 in the object's metadata (`x-amz-meta-content-sha256`), so every later download is checked whole, also of objects uploaded in parts, whose ETag is no digest of the content. A file larger than 8 MiB is read twice: once to hash it, once to upload it.
+   */
+  storeHash?: boolean;
 } & (
   | {
       text: unknown;

@@ -21,4 +21,8 @@ export interface PutOutput {
    * The new version's ID, in a versioned bucket.
    */
   versionId?: string;
+  /**
+   * The content's SHA-256 (hex), when `storeHash` recorded it in the object's metadata.
+   */
+  sha256?: string;
 }

@@ -1,4 +1,3 @@
-import { request as httpRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import type { ConnectionView, RunView, TestResultView } from '../../../src/host/
 import { startPlayground, type Playground } from '../../../src/host/web/server.js';
 import { useEmulator } from '../../helpers/emulator.js';
 import { rawClient } from '../../helpers/seed.js';
+import { rawRequest, type Reply } from '../../helpers/http.js';
 
 const s3 = useEmulator();
 /** The emulator's real secret: distinctive, so any leak is found by a plain substring search. */
@@ -25,49 +25,11 @@ let logs: string[];
 /** Every response body the tests received, searched for the secret at the end. */
 const bodies: string[] = [];
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: any;
-}
-
-/** A raw HTTP request, so the tests control Host and Origin exactly as a browser or an attacker would send them. */
-function send(method: string, urlPath: string, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: playground.port,
-        method,
-        path: urlPath,
-        headers: {
-          host: `127.0.0.1:${playground.port}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          bodies.push(text);
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
+/** A raw HTTP request to the playground; every body is kept for the secret search at the end. */
+async function send(method: string, urlPath: string, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
+  const reply = await rawRequest(playground.port, method, urlPath, options);
+  bodies.push(reply.text);
+  return reply;
 }
 
 let token = '';
