@@ -216,7 +216,7 @@ export interface ResizeManyInput {
    */
   limit?: number;
   /**
-   * nextContinuationToken from an earlier run with the same prefix, to resume after its last image.
+   * nextContinuationToken from an earlier run with the same prefix and `endBefore`, to resume after its last image (past `startAfter`).
    */
   continuationToken?: string;
   /**
@@ -227,4 +227,12 @@ export interface ResizeManyInput {
    * A source with more pixels (width × height, every frame of an animation kept) is refused with TooLarge from its header, before decoding: the guard against decompression bombs. Default 50 megapixels, as imgproxy; at most 268402689, sharp's ceiling.
    */
   maxInputPixels?: number;
+  /**
+   * Only sources after this key (relative to the base path), in S3's UTF-8 byte order. With `endBefore`, a key range: workers given disjoint ranges (from `splitPrefix`) share one prefix without doing an image twice.
+   */
+  startAfter?: string;
+  /**
+   * Only sources before this key (relative to the base path; the key itself is excluded), in S3's UTF-8 byte order. The listing stops there.
+   */
+  endBefore?: string;
 }
