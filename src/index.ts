@@ -10,6 +10,7 @@ import { presign } from './actions/presign.js';
 import { put } from './actions/put.js';
 import { resize } from './actions/resize.js';
 import { resizeMany } from './actions/resizeMany.js';
+import { splitPrefix } from './actions/splitPrefix.js';
 import type { ActionHandler } from './contract.js';
 
 export { testConnection } from './connection/test.js';
@@ -26,4 +27,5 @@ export const actions: Record<string, ActionHandler> = {
   presign,
   resize,
   resizeMany,
+  splitPrefix,
 };
