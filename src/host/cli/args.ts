@@ -14,6 +14,11 @@ Commands:
   connections rm <name|id>             Remove a saved connection
   run <action> --connection <name|id> [--input <json|@file|@->]
                                        Run an action with a saved connection
+  run resizeMany --connection <name|id> --queue <redis-url> [--shards N] [--input …]
+                                       Split the prefix into N key ranges (default 16), queue them
+                                       for workers, show the progress and print the summary
+  worker --queue <redis-url> [--concurrency N] [--lock-duration <ms>]
+                                       Run queued jobs with this machine's saved connections
   start                                Start the playground (the S3 emulator and the web page)
 
 Options:
@@ -43,12 +48,17 @@ const COMMAND = {
   name: { type: 'string' },
   connection: { type: 'string', short: 'c' },
   input: { type: 'string', short: 'i' },
+  queue: { type: 'string' },
+  shards: { type: 'string' },
+  concurrency: { type: 'string' },
+  'lock-duration': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Which command options each command takes: the rest are refused, not silently ignored. */
 const ALLOWED: Record<string, readonly (keyof typeof COMMAND)[]> = {
   'connections add': ['values', 'from-env', 'env-file', 'name'],
-  run: ['connection', 'input'],
+  run: ['connection', 'input', 'queue', 'shards'],
+  worker: ['queue', 'concurrency', 'lock-duration'],
 };
 
 export type Flags = {

@@ -1,0 +1,254 @@
+/**
+ * Sharded resizeMany on BullMQ, as a user runs it: a real redis-server, the emulator, worker processes
+ * (`s3-connector worker`) and the command that splits, queues and follows a run
+ * (`s3-connector run resizeMany --queue`). Every PUT the emulator answers is counted on its side.
+ */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS } from '../../src/emulator.js';
+import { loadConnector } from '../../src/host/core/connector.js';
+import { EXIT_CODES } from '../../src/host/core/errors.js';
+import { ConnectionStore } from '../../src/host/core/store.js';
+import { QUEUE_NAME, type RunSummary } from '../../src/host/queue/jobs.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { getObject, photo, putObject } from '../helpers/images.js';
+import { eachLimit, rawClient } from '../helpers/seed.js';
+import { PACKAGE_DIR, useTempDirs } from '../host/core/fixture.js';
+import { startCli, stopCli, useRedis, watchPuts, type CliProcess } from './helpers.js';
+
+const s3 = useEmulator();
+const redis = useRedis();
+const tempDir = useTempDirs('s3-scale-');
+const puts = watchPuts(s3.bucket);
+let client: ReturnType<typeof rawClient>;
+/** The workers of the running describe block, stopped at its end so the next starts alone on the queue. */
+let workers: CliProcess[] = [];
+
+/** A home (a store of saved connections) holding the emulator connection as "Emulator", with its own key. */
+async function homeWith(overrides: Record<string, unknown> = {}): Promise<string> {
+  const home = tempDir();
+  const store = await ConnectionStore.open(home);
+  await store.create(await loadConnector(PACKAGE_DIR, { lazyEntry: true }), s3.connection({ name: 'Emulator', ...overrides }));
+  return home;
+}
+
+async function startWorker(home: string, ...flags: string[]): Promise<CliProcess> {
+  const worker = startCli(home, ['worker', '--queue', redis.url, ...flags]);
+  workers.push(worker);
+  await worker.waitFor(/^Worker ready/);
+  return worker;
+}
+
+function queueRun(home: string, input: Record<string, unknown>, shards: number): CliProcess {
+  return startCli(home, ['run', 'resizeMany', '--connection', 'Emulator', '--queue', redis.url, '--shards', String(shards), '--input', JSON.stringify(input)]);
+}
+
+async function finished(run: CliProcess): Promise<{ code: number | null; summary: RunSummary }> {
+  const code = await run.exited;
+  expect(run.stdout, run.stderr).not.toBe('');
+  return { code, summary: JSON.parse(run.stdout) as RunSummary };
+}
+
+/** `count` small photo-like JPEGs, src/img-000.jpg... under `prefix`. */
+async function seed(prefix: string, count: number): Promise<string[]> {
+  const image = await photo(64, 64);
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}src/img-${String(i).padStart(3, '0')}.jpg`);
+  await eachLimit(keys, 16, (key) => putObject(client, s3.bucket, key, image));
+  return keys;
+}
+
+/** The keys under `prefix`, from the emulator's listing. */
+async function keysUnder(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
+}
+
+const outputOf = (prefix: string, source: string) => `${prefix}out/${source.slice(source.lastIndexOf('/') + 1)}`;
+
+/** Every output decodes, at the size asked for: none is missing or cut short. */
+async function expectWholeImages(keys: string[], width: number): Promise<void> {
+  await eachLimit(keys, 8, async (key) => {
+    const { meta } = await getObject(client, s3.bucket, key);
+    expect([meta.format, meta.width, meta.height], key).toEqual(['jpeg', width, width]);
+  });
+}
+
+beforeAll(() => {
+  client = rawClient(s3.endpoint);
+});
+
+afterAll(() => client.destroy());
+
+/** Stops the block's workers; each must exit cleanly. */
+async function stopWorkers(): Promise<void> {
+  const stopping = workers;
+  workers = [];
+  const codes = await Promise.all(stopping.map(stopCli));
+  expect(codes.filter((code) => code !== 0 && code !== null)).toEqual([]);
+}
+
+describe('a sharded run on two worker processes', () => {
+  afterAll(stopWorkers);
+  const prefix = 'once/';
+  const input = { prefix: `${prefix}src/`, sizes: ['32x32'], destinationKey: `${prefix}out/{name}.{ext}`, fit: 'cover', limit: 40 };
+  let sources: string[];
+  let shared: string;
+  let first: { code: number | null; summary: RunSummary };
+  let workerA: CliProcess;
+  let workerB: CliProcess;
+
+  beforeAll(async () => {
+    sources = await seed(prefix, 320);
+    await putObject(client, s3.bucket, `${prefix}src/broken.jpg`, Buffer.from('not a jpeg at all'));
+    shared = await homeWith();
+    // One worker shares the store of the machine that queues the run; the other has its own store
+    // (another key), where the same connection was saved under the same name.
+    [workerA, workerB] = await Promise.all([startWorker(shared), startWorker(await homeWith())]);
+    first = await finished(queueRun(shared, input, 6));
+  });
+
+  it('resizes every image exactly once: one PUT per output, none twice', async () => {
+    expect(first.code, first.summary ? JSON.stringify(first.summary) : '').toBe(0);
+    expect(first.summary).toMatchObject({ processed: 320, skipped: 0, failed: 1, written: 320, failedJobs: [], cancelled: false });
+    const outputs = sources.map((s) => outputOf(prefix, s)).sort();
+    expect(await keysUnder(`${prefix}out/`)).toEqual(outputs);
+    const counts = puts.counts(`${prefix}out/`);
+    expect([...counts.keys()].sort()).toEqual(outputs);
+    expect([...counts.entries()].filter(([, n]) => n !== 1), 'outputs PUT more than once').toEqual([]);
+    await expectWholeImages(sources.slice(0, 12).map((s) => outputOf(prefix, s)), 32);
+  });
+
+  it('shares the work between both processes, ranges continued job after job', () => {
+    // 6 ranges of about 53 images, 40 per job: each range takes two jobs.
+    expect(first.summary.jobs).toBe(12);
+    for (const worker of [workerA, workerB]) expect(worker.stderr).toMatch(/^✔ run-[^:]+\.\d+\.\d+: \d+ resized/m);
+    expect(`${workerA.stderr}${workerB.stderr}`).toMatch(/continued as run-[^ ]+\.\d+\.1/);
+  });
+
+  it('reports the bad image in the summary and stops nothing', () => {
+    expect(first.summary.failures).toEqual([
+      { key: `${prefix}src/broken.jpg`, code: 'UnsupportedImage', message: expect.stringContaining(`${prefix}src/broken.jpg`) },
+    ]);
+  });
+
+  it('skips everything when run again: no PUT at all', async () => {
+    const before = [...puts.counts(`${prefix}out/`).values()].reduce((a, b) => a + b, 0);
+    const rerun = await finished(queueRun(shared, input, 6));
+    expect(rerun.code).toBe(0);
+    expect(rerun.summary).toMatchObject({ processed: 0, skipped: 320, failed: 1, written: 0, failedJobs: [] });
+    expect([...puts.counts(`${prefix}out/`).values()].reduce((a, b) => a + b, 0)).toBe(before);
+  });
+
+  it('puts no secret in Redis: jobs name the saved connection and a fingerprint', async () => {
+    const raw = new Redis(redis.url);
+    try {
+      const keys = await raw.keys('*');
+      expect(keys.length).toBeGreaterThan(0);
+      const dump: unknown[] = [];
+      for (const key of keys) {
+        const type = await raw.type(key);
+        if (type === 'string') dump.push(await raw.get(key));
+        else if (type === 'hash') dump.push(await raw.hgetall(key));
+        else if (type === 'list') dump.push(await raw.lrange(key, 0, -1));
+        else if (type === 'set') dump.push(await raw.smembers(key));
+        else if (type === 'zset') dump.push(await raw.zrange(key, 0, -1));
+        else if (type === 'stream') dump.push(await raw.xrange(key, '-', '+'));
+      }
+      const text = JSON.stringify(dump);
+      expect(text).not.toContain(EMULATOR_CREDENTIALS.secretAccessKey);
+      expect(text).not.toContain(encodeURIComponent(EMULATOR_CREDENTIALS.secretAccessKey));
+      const job = await raw.hget(`bull:${QUEUE_NAME}:${first.summary.run}.0.0`, 'data');
+      expect(JSON.parse(job!)).toMatchObject({ connection: { name: 'Emulator', fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+    } finally {
+      raw.disconnect();
+    }
+  });
+});
+
+describe('a worker killed mid-job', () => {
+  afterAll(stopWorkers);
+  const prefix = 'killed/';
+  it('still completes the run: its job is handed to the other worker, nothing missing, nothing cut short', { timeout: 120_000 }, async () => {
+    const sources = await seed(prefix, 120);
+    const home = await homeWith();
+    // Short locks, so the dead worker's job is found stalled within seconds.
+    const [doomed] = await Promise.all([startWorker(home, '--lock-duration', '2000', '--concurrency', '2'), startWorker(home, '--lock-duration', '2000', '--concurrency', '2')]);
+    const events = new QueueEvents(QUEUE_NAME, { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) } });
+    const stalled: string[] = [];
+    events.on('stalled', ({ jobId }) => stalled.push(jobId));
+    await events.waitUntilReady();
+    try {
+      const run = queueRun(home, { prefix: `${prefix}src/`, sizes: ['32x32'], destinationKey: `${prefix}out/{name}.{ext}`, fit: 'cover', limit: 10 }, 6);
+      // Kill it once 30 of 120 images are written: jobs wait in the queue, so both workers are busy.
+      await new Promise<void>((resolve) =>
+        puts.onPut(() => {
+          if (puts.counts(`${prefix}out/`).size >= 30 && doomed!.child.exitCode === null && doomed!.child.signalCode === null) {
+            doomed!.child.kill('SIGKILL');
+            resolve();
+          }
+        }),
+      );
+      const { code, summary } = await finished(run);
+      expect(stalled.length, 'no job was running in the killed worker').toBeGreaterThan(0);
+      expect(code).toBe(0);
+      expect(summary).toMatchObject({ failed: 0, failedJobs: [], cancelled: false });
+      // The dead worker's results are lost with it; its job's retry skipped what it had written.
+      expect(summary.processed + summary.skipped).toBe(120);
+      const outputs = sources.map((s) => outputOf(prefix, s));
+      expect(await keysUnder(`${prefix}out/`)).toEqual(outputs.sort());
+      await expectWholeImages(outputs, 32);
+    } finally {
+      await events.close();
+    }
+  });
+});
+
+describe('cancelling a run', () => {
+  afterAll(stopWorkers);
+  const prefix = 'cancel/';
+  it('stops both workers promptly, leaving only whole images', async () => {
+    const sources = await seed(prefix, 150);
+    const home = await homeWith();
+    const [one, two] = await Promise.all([startWorker(home, '--concurrency', '2'), startWorker(home, '--concurrency', '2')]);
+    const sizes = ['32x32', '24x24', '16x16'];
+    const run = queueRun(home, { prefix: `${prefix}src/`, sizes, destinationKey: `${prefix}out/{name}-{width}.{ext}`, fit: 'cover', limit: 10 }, 6);
+    let cancelledAt = 0;
+    await new Promise<void>((resolve) =>
+      puts.onPut(() => {
+        if (cancelledAt === 0 && puts.counts(`${prefix}out/`).size >= 45) {
+          cancelledAt = Date.now();
+          run.child.kill('SIGINT');
+          resolve();
+        }
+      }),
+    );
+    const { code, summary } = await finished(run);
+    const exitedAt = Date.now();
+    expect(run.stderr).toContain('Cancelling: every worker stops its jobs of this run');
+    expect(code).toBe(EXIT_CODES.Aborted);
+    expect(summary).toMatchObject({ cancelled: true, failedJobs: [] });
+    expect(exitedAt - cancelledAt, 'the run took too long to stop').toBeLessThan(15_000);
+    // No PUT starts once the run has stopped.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(puts.last(`${prefix}out/`)).toBeLessThanOrEqual(exitedAt);
+    const written = await keysUnder(`${prefix}out/`);
+    expect(written.length).toBeLessThan(sources.length * sizes.length);
+    // Both were working on the run, and both stopped their jobs; they stay up for the next run.
+    for (const worker of [one, two]) {
+      expect(worker.stderr).toMatch(/✖ run-\S+: Aborted: The run was cancelled\./);
+      expect(worker.child.exitCode).toBeNull();
+    }
+    const keys = written;
+    await expectWholeImages(keys.filter((k) => k.endsWith('-32.jpg')), 32);
+    await expectWholeImages(keys.filter((k) => k.endsWith('-24.jpg')), 24);
+    await expectWholeImages(keys.filter((k) => k.endsWith('-16.jpg')), 16);
+  });
+});
