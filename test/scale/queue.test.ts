@@ -3,6 +3,8 @@
  * (`s3-connector worker`) and the command that splits, queues and follows a run
  * (`s3-connector run resizeMany --queue`). Every PUT the emulator answers is counted on its side.
  */
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,9 +13,14 @@ import { EMULATOR_CREDENTIALS } from '../../src/emulator.js';
 import { loadConnector } from '../../src/host/core/connector.js';
 import { EXIT_CODES } from '../../src/host/core/errors.js';
 import { ConnectionStore } from '../../src/host/core/store.js';
+import { openHost } from '../../src/host/core/run.js';
+import { runSharded } from '../../src/host/queue/enqueue.js';
 import { QUEUE_NAME, type RunSummary } from '../../src/host/queue/jobs.js';
+import { redisTarget } from '../../src/host/queue/redis.js';
+import { DEFAULT_LOCK_DURATION_MS, startWorker as startWorkerInProcess } from '../../src/host/queue/worker.js';
 import { useEmulator } from '../helpers/emulator.js';
 import { getObject, photo, putObject } from '../helpers/images.js';
+import { closedPort } from '../helpers/network.js';
 import { eachLimit, rawClient } from '../helpers/seed.js';
 import { PACKAGE_DIR, useTempDirs } from '../host/core/fixture.js';
 import { startCli, stopCli, useRedis, watchPuts, type CliProcess } from './helpers.js';
@@ -102,6 +109,7 @@ describe('a sharded run on two worker processes', () => {
   let sources: string[];
   let shared: string;
   let first: { code: number | null; summary: RunSummary };
+  let firstRun: CliProcess;
   let workerA: CliProcess;
   let workerB: CliProcess;
 
@@ -112,7 +120,8 @@ describe('a sharded run on two worker processes', () => {
     // One worker shares the store of the machine that queues the run; the other has its own store
     // (another key), where the same connection was saved under the same name.
     [workerA, workerB] = await Promise.all([startWorker(shared), startWorker(await homeWith())]);
-    first = await finished(queueRun(shared, input, 6));
+    firstRun = queueRun(shared, input, 6);
+    first = await finished(firstRun);
   });
 
   it('resizes every image exactly once: one PUT per output, none twice', async () => {
@@ -131,6 +140,12 @@ describe('a sharded run on two worker processes', () => {
     expect(first.summary.jobs).toBe(12);
     for (const worker of [workerA, workerB]) expect(worker.stderr).toMatch(/^✔ run-[^:]+\.\d+\.\d+: \d+ resized/m);
     expect(`${workerA.stderr}${workerB.stderr}`).toMatch(/continued as run-[^ ]+\.\d+\.1/);
+  });
+
+  it('shows the overall progress while it runs, then prints the summary', () => {
+    expect(firstRun.stderr).toMatch(new RegExp(`^Queued run ${first.summary.run}: 321 images in 6 ranges on ${redis.url}\\.`, 'm'));
+    expect(firstRun.stderr).toMatch(/^\d+\/321 \d+ resized, \d+ up to date, \d+ failed in finished jobs; [\d.]+ images\/s; \d+ jobs running$/m);
+    expect(first.summary).toMatchObject({ run: expect.stringMatching(/^run-/), jobs: 12 });
   });
 
   it('reports the bad image in the summary and stops nothing', () => {
@@ -250,5 +265,122 @@ describe('cancelling a run', () => {
     await expectWholeImages(keys.filter((k) => k.endsWith('-32.jpg')), 32);
     await expectWholeImages(keys.filter((k) => k.endsWith('-24.jpg')), 24);
     await expectWholeImages(keys.filter((k) => k.endsWith('-16.jpg')), 16);
+  });
+});
+
+/** The emulator behind a proxy that answers the first `failures` object GETs with S3's 503 SlowDown. */
+async function slowDownProxy(endpoint: string, failures: number) {
+  let left = failures;
+  const server = createServer((request, response) => {
+    if (request.method === 'GET' && !request.url?.includes('list-type') && left > 0) {
+      left--;
+      response.writeHead(503, { 'content-type': 'application/xml' });
+      response.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      return;
+    }
+    const upstream = httpRequest(`${endpoint}${request.url}`, { method: request.method, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get left() {
+      return left;
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+describe('retries and refusals, with a worker in this process', () => {
+  const prefix = 'retries/';
+  const input = { prefix: `${prefix}src/`, sizes: ['16x16'], destinationKey: `${prefix}out/{name}.{ext}` };
+  const open = (home: string) => openHost({ connectorDir: PACKAGE_DIR, home, lazyEntry: true });
+
+  /** Queues a run of one range from `queueHome`, with one worker on `workerHome`; its log lines too. */
+  async function runWith(workerHome: string, queueHome?: string): Promise<{ summary: RunSummary; log: string[] }> {
+    const target = redisTarget(redis.url);
+    const log: string[] = [];
+    const worker = await startWorkerInProcess(await open(workerHome), target, { concurrency: 1, lockDurationMs: DEFAULT_LOCK_DURATION_MS, log: (line) => log.push(line) });
+    try {
+      const summary = await runSharded(await open(queueHome ?? (await homeWith())), target, { connection: 'Emulator', input, shards: 1, signal: new AbortController().signal });
+      return { summary, log };
+    } finally {
+      await worker.stop();
+    }
+  }
+
+  beforeAll(() => seed(prefix, 3));
+
+  it('retries a job that failed with a retryable error (S3 asked to slow down), with backoff, until it is done', async () => {
+    const proxy = await slowDownProxy(s3.endpoint, 2);
+    try {
+      // No retry inside the connector: the job itself fails, and BullMQ retries it.
+      const home = await homeWith({ endpoint: proxy.endpoint, maxAttempts: 1 });
+      const { summary, log } = await runWith(home, home);
+      expect(proxy.left).toBe(0);
+      // The attempt that counts is the last: it skips what the failed one had written.
+      expect(summary).toMatchObject({ failed: 0, failedJobs: [], jobs: 1 });
+      expect(summary.processed + summary.skipped).toBe(3);
+      expect(log[0]).toMatch(/^✖ run-\S+\.0\.0: Throttled: .* \(attempt 1 of 5, retried with backoff\)$/);
+      expect(log.at(-2)).toMatch(/^✔ run-\S+\.0\.0: \d resized, \d up to date, 0 failed$/);
+      expect(await keysUnder(`${prefix}out/`)).toHaveLength(3);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('fails a job at once, without retrying, when the error is not retryable (a wrong secret)', async () => {
+    // The fingerprint names no secret: the connection matches, and S3 refuses the secret.
+    const { summary, log } = await runWith(await homeWith({ secretAccessKey: 'wrong-secret-for-the-emulator-000000000' }));
+    expect(summary.failedJobs).toMatchObject([{ code: 'InvalidCredentials' }]);
+    expect(log.filter((line) => line.startsWith('✖'))).toHaveLength(1);
+    expect(log.join('\n')).not.toContain('retried with backoff');
+    expect(log.join('\n')).not.toContain('wrong-secret-for-the-emulator');
+  });
+
+  it('refuses a job whose saved connection points elsewhere, and says how to fix it', async () => {
+    const { summary } = await runWith(await homeWith({ basePath: 'tenant-b/' }));
+    expect(summary).toMatchObject({ processed: 0, jobs: 1 });
+    expect(summary.failedJobs).toEqual([
+      {
+        job: `${summary.run}.0.0`,
+        code: 'Setup',
+        message: 'This worker\'s saved connection "Emulator" points elsewhere than the one the run was queued with (its access key ID, bucket, region, endpoint or base path differ). Save the same connection on every machine, or share one store.',
+      },
+    ]);
+  });
+
+  it('refuses a job whose connection this worker has not saved', async () => {
+    const { summary } = await runWith(tempDir());
+    expect(summary.failedJobs).toMatchObject([{ code: 'Setup', message: expect.stringContaining('This worker has no saved connection named "Emulator"') }]);
+  });
+});
+
+describe('the command line', () => {
+  it('refuses what a queue cannot run, and says what to run instead', async () => {
+    const home = tempDir();
+    const cases = [
+      startCli(home, ['worker']),
+      startCli(home, ['worker', '--queue', 'http://127.0.0.1:1']),
+      startCli(home, ['run', 'list', '--connection', 'Emulator', '--queue', 'redis://127.0.0.1:1']),
+      startCli(home, ['run', 'resizeMany', '--connection', 'Emulator', '--queue', 'redis://127.0.0.1:1', '--shards', '0']),
+    ];
+    await Promise.all(cases.map((c) => c.exited));
+    expect(cases.map((c) => c.child.exitCode)).toEqual([EXIT_CODES.Usage, EXIT_CODES.Usage, EXIT_CODES.Usage, EXIT_CODES.Usage]);
+    expect(cases[0]!.stderr).toContain('`worker` needs --queue <redis-url>, e.g. --queue redis://127.0.0.1:6379.');
+    expect(cases[1]!.stderr).toContain('Expected --queue to start with redis:// (or rediss:// for TLS) but received "http://127.0.0.1:1".');
+    expect(cases[2]!.stderr).toContain('Only resizeMany runs on a queue');
+    expect(cases[3]!.stderr).toContain('Expected an integer between 1 and 1000 for --shards but received "0".');
+  });
+
+  it('says when Redis cannot be reached, without showing its password', async () => {
+    const port = await closedPort();
+    const worker = startCli(tempDir(), ['worker', '--queue', `redis://user:hunter2-secret@127.0.0.1:${port}`]);
+    expect(await worker.exited).toBe(EXIT_CODES.Network);
+    expect(worker.stderr).toContain(`Cannot reach Redis at redis://user:***@127.0.0.1:${port}`);
+    expect(worker.stderr).not.toContain('hunter2-secret');
   });
 });
