@@ -251,6 +251,8 @@ describe('cancelling a run', () => {
     expect(code).toBe(EXIT_CODES.Aborted);
     expect(summary).toMatchObject({ cancelled: true, failedJobs: [] });
     expect(exitedAt - cancelledAt, 'the run took too long to stop').toBeLessThan(15_000);
+    // The workers stopped writing within seconds (a running job reads the cancel flag every second).
+    expect(puts.last(`${prefix}out/`) - cancelledAt).toBeLessThan(5_000);
     // No PUT starts once the run has stopped.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(puts.last(`${prefix}out/`)).toBeLessThanOrEqual(exitedAt);

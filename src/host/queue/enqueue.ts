@@ -3,14 +3,13 @@
  * enqueue the ranges as one BullMQ flow (the run's job waits for its range jobs, then sums them up),
  * follow the workers' progress through BullMQ's queue events, and cancel on request.
  */
-import { FlowProducer, QueueEvents, QueueEventsProducer, Queue } from 'bullmq';
+import { FlowProducer, Queue, QueueEvents } from 'bullmq';
 import type { Progress } from '../core/connector.js';
 import { HostError } from '../core/errors.js';
 import type { LogSink } from '../core/logger.js';
 import type { Host } from '../core/run.js';
 import {
   belongsTo,
-  CANCEL_EVENT,
   cancelKey,
   connectionRef,
   JOB_NAMES,
@@ -115,9 +114,8 @@ export async function runSharded(host: Host, target: RedisTarget, options: Shard
   const bullmq = { connection: target.options, prefix: KEY_PREFIX };
   const events = new QueueEvents(QUEUE_NAME, bullmq);
   const flow = new FlowProducer(bullmq);
-  const producer = new QueueEventsProducer(QUEUE_NAME, bullmq);
   const queue = new Queue(QUEUE_NAME, bullmq);
-  const closeAll = () => Promise.all([events.close(), flow.close(), producer.close(), queue.close()]);
+  const closeAll = () => Promise.all([events.close(), flow.close(), queue.close()]);
   try {
     // Listening before the jobs exist: no event of the run is missed.
     await events.waitUntilReady();
@@ -170,7 +168,7 @@ export async function runSharded(host: Host, target: RedisTarget, options: Shard
 
     const cancel = () => {
       cancelling = true;
-      cancelRun(queue, producer, run).catch((error: Error) => options.log?.('error', `Cancelling the run failed: ${error.message}`));
+      cancelRun(queue, run).catch((error: Error) => options.log?.('error', `Cancelling the run failed: ${error.message}`));
     };
     if (signal.aborted) cancel();
     else signal.addEventListener('abort', cancel, { once: true });
@@ -187,11 +185,10 @@ export async function runSharded(host: Host, target: RedisTarget, options: Shard
 }
 
 /**
- * Cancels a run: its flag stops every range job that starts from now on, and the event makes each
- * worker abort the run's running jobs through their signal (they stop after the images in flight).
+ * Cancels a run: its flag fails every range job that starts from now on, and within a second each
+ * worker aborts the run's running jobs through their signal (they stop after the images in flight).
  */
-export async function cancelRun(queue: Queue, producer: QueueEventsProducer, run: string): Promise<void> {
+export async function cancelRun(queue: Queue, run: string): Promise<void> {
   const redis = await queue.getBackend().client;
   await redis.set(cancelKey(run), '1', { EX: CANCEL_FLAG_SECONDS });
-  await producer.publishEvent({ eventName: CANCEL_EVENT, run });
 }

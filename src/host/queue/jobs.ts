@@ -120,13 +120,13 @@ export function belongsTo(run: string, jobId: string | undefined): boolean {
   return jobId === run || (jobId?.startsWith(`${run}.`) ?? false);
 }
 
-/** Set when a run is cancelled; a range job checks it before it starts. Under BullMQ's keys, so obliterate removes it. */
+/**
+ * Set when a run is cancelled; a range job reads it before it starts and every second while it runs.
+ * Under BullMQ's keys, so obliterating the queue removes it.
+ */
 export function cancelKey(run: string): string {
   return `${KEY_PREFIX}:${QUEUE_NAME}:cancelled:${run}`;
 }
-
-/** The custom event (BullMQ's QueueEventsProducer) that tells every worker to stop a run's jobs now. */
-export const CANCEL_EVENT = 'cancel-run';
 
 /** A failed job's reason, as BullMQ stores it: the error code first, so the summary can tell failures apart. */
 export function failureReason(code: string, message: string): string {

@@ -1,16 +1,16 @@
 /**
  * A worker of sharded runs: BullMQ fetches the jobs, holds their locks and hands stalled ones (a
  * worker that died) to another worker, retries retryable failures with backoff, and aborts a job
- * through its signal when the run is cancelled. This module only runs the action for a range with the
- * connection this worker decrypts from its own store, and carries the range on when it is cut.
+ * through its signal (worker.cancelJob) when the run is cancelled. This module only runs the action
+ * for a range with the connection this worker decrypts from its own store, carries the range on when
+ * it is cut, and watches the run's cancel flag.
  */
-import { Queue, QueueEvents, UnrecoverableError, WaitingError, Worker, type Job, type QueueEventsListener } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Progress } from '../core/connector.js';
 import { errorInfo } from '../core/errors.js';
 import type { LogSink } from '../core/logger.js';
 import type { Host } from '../core/run.js';
 import {
-  CANCEL_EVENT,
   cancelKey,
   connectionRef,
   failureReason,
@@ -54,6 +54,13 @@ export const DEFAULT_LOCK_DURATION_MS = 30_000;
 /** At most one progress update per job and second: each is a Redis round trip and an event. */
 const PROGRESS_EVERY_MS = 1_000;
 
+/**
+ * How often a running job reads its run's cancel flag (one GET). A poll rather than a subscription to
+ * queue events: it costs one command per running job and second, where an event stream read by every
+ * worker would cost every worker a read for every event of every job.
+ */
+const CANCEL_CHECK_MS = 1_000;
+
 /** Why a job's signal was aborted. */
 const REASONS = { cancelled: 'cancelled', shutdown: 'shutdown', lockLost: 'lock lost' } as const;
 
@@ -79,10 +86,8 @@ function counts(result: RangeResult): string {
 export async function startWorker(host: Host, target: RedisTarget, settings: WorkerSettings): Promise<RunningWorker> {
   const connection = target.options;
   const queue = new Queue(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
-  const events = new QueueEvents(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
   const redis = await queue.getBackend().client;
-  /** The run of each job this process is working on, to stop them when their run is cancelled. */
-  const running = new Map<string, string>();
+  const cancelled = async (run: string) => (await redis.get(cancelKey(run))) !== null;
 
   /** The saved connection the job names, from this worker's store, checked to point where the run's did. */
   async function connectionFor(ref: ConnectionRef): Promise<Record<string, unknown>> {
@@ -127,11 +132,15 @@ export async function startWorker(host: Host, target: RedisTarget, settings: Wor
 
   async function runRange(job: Job<RangeJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<RangeResult> {
     const data = job.data;
-    // Tracked before the flag is read: a cancel event from now on stops the job, and one sent before set the flag.
-    running.set(job.id!, data.run);
+    if (await cancelled(data.run)) throw new UnrecoverableError(failureReason('Aborted', 'The run was cancelled before this part started.'));
+    const watch = setInterval(() => {
+      cancelled(data.run).then(
+        (yes) => yes && worker.cancelJob(job.id!, REASONS.cancelled),
+        () => {},
+      );
+    }, CANCEL_CHECK_MS);
     let output: unknown;
     try {
-      if ((await redis.get(cancelKey(data.run))) !== null) throw new UnrecoverableError(failureReason('Aborted', 'The run was cancelled before this part started.'));
       const values = await connectionFor(data.connection);
       let reported = 0;
       const progress = ({ done }: Progress) => {
@@ -144,7 +153,7 @@ export async function startWorker(host: Host, target: RedisTarget, settings: Wor
     } catch (error) {
       throw error instanceof UnrecoverableError ? error : await jobError(error, job, token, signal);
     } finally {
-      running.delete(job.id!);
+      clearInterval(watch);
     }
     const result = countsOf(output);
     const continuation = (output as { nextContinuationToken?: string }).nextContinuationToken;
@@ -163,12 +172,8 @@ export async function startWorker(host: Host, target: RedisTarget, settings: Wor
   }
 
   async function sumUp(job: Job<RunJobData>): Promise<RunSummary> {
-    const [results, failures, cancelled] = await Promise.all([
-      job.getChildrenValues<RangeResult>(),
-      job.getIgnoredChildrenFailures(),
-      redis.get(cancelKey(job.data.run)).then((flag) => flag !== null),
-    ]);
-    return summarize(job.data.run, results, failures, cancelled);
+    const [results, failures, wasCancelled] = await Promise.all([job.getChildrenValues<RangeResult>(), job.getIgnoredChildrenFailures(), cancelled(job.data.run)]);
+    return summarize(job.data.run, results, failures, wasCancelled);
   }
 
   // The processor takes the signal (three parameters): BullMQ then gives each job an AbortController.
@@ -187,9 +192,6 @@ export async function startWorker(host: Host, target: RedisTarget, settings: Wor
     },
   );
 
-  events.on<QueueEventsListener & { [CANCEL_EVENT]: (args: { run: string }) => void }>(CANCEL_EVENT, ({ run }: { run: string }) => {
-    for (const [jobId, jobRun] of running) if (jobRun === run) worker.cancelJob(jobId, REASONS.cancelled);
-  });
   // Another worker may already be redoing a job whose lock this one lost: stop writing at once.
   worker.on('lockRenewalFailed', (jobIds) => {
     for (const jobId of jobIds) worker.cancelJob(jobId, REASONS.lockLost);
@@ -205,17 +207,16 @@ export async function startWorker(host: Host, target: RedisTarget, settings: Wor
   });
   // Connection trouble is reported and retried by BullMQ and ioredis; it must not crash the process.
   worker.on('error', (error) => settings.log(`worker: ${error.message}`));
-  events.on('error', (error) => settings.log(`events: ${error.message}`));
   queue.on('error', (error) => settings.log(`queue: ${error.message}`));
 
-  await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
+  await worker.waitUntilReady();
   void worker.run().catch((error: Error) => settings.log(`worker: ${error.message}`));
 
   return {
     async stop() {
       worker.cancelAllJobs(REASONS.shutdown);
       await worker.close();
-      await Promise.all([events.close(), queue.close()]);
+      await queue.close();
     },
   };
 }
