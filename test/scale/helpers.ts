@@ -25,13 +25,13 @@ async function freePort(): Promise<number> {
  * Debian's redis-server (scripts/ensure-redis.sh installs it) on 127.0.0.1 and a free port, with
  * nothing saved to disk, for the file's tests; stopped after them.
  */
-export function useRedis() {
+export function useRedis(extraArgs: string[] = []) {
   let server: ChildProcess | undefined;
   let url: string | undefined;
   beforeAll(async () => {
     for (let attempt = 0; ; attempt++) {
       const port = await freePort();
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
       const ready = await new Promise<boolean>((resolve, reject) => {
         let output = '';
         child.on('error', (error) => reject(new Error(`redis-server could not start (${error.message}): run scripts/ensure-redis.sh`)));

@@ -27,6 +27,7 @@ import { startCli, stopCli, useRedis, watchPuts, type CliProcess } from './helpe
 
 const s3 = useEmulator();
 const redis = useRedis();
+const guarded = useRedis(['--requirepass', 'correct-horse-battery']);
 const tempDir = useTempDirs('s3-scale-');
 const puts = watchPuts(s3.bucket);
 let client: ReturnType<typeof rawClient>;
@@ -376,6 +377,17 @@ describe('the command line', () => {
     expect(cases[1]!.stderr).toContain('Expected --queue to start with redis:// (or rediss:// for TLS) but received "http://127.0.0.1:1".');
     expect(cases[2]!.stderr).toContain('Only resizeMany runs on a queue');
     expect(cases[3]!.stderr).toContain('Expected an integer between 1 and 1000 for --shards but received "0".');
+  });
+
+  it('says when Redis refuses the password, and takes it from the environment too', async () => {
+    const port = new URL(guarded.url).port;
+    const wrong = startCli(tempDir(), ['worker', '--queue', `redis://:wrong-password@127.0.0.1:${port}`]);
+    expect(await wrong.exited).toBe(EXIT_CODES.InvalidCredentials);
+    expect(wrong.stderr).toContain(`Redis at redis://:***@127.0.0.1:${port} refused the credentials`);
+    expect(wrong.stderr).not.toContain('wrong-password');
+    const right = startCli(tempDir(), ['worker', '--queue', guarded.url], { S3_CONNECTOR_REDIS_PASSWORD: 'correct-horse-battery' });
+    await right.waitFor(/^Worker ready/);
+    expect(await stopCli(right)).toBe(0);
   });
 
   it('says when Redis cannot be reached, without showing its password', async () => {

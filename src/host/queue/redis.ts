@@ -72,13 +72,17 @@ export function redisTarget(raw: string, env: NodeJS.ProcessEnv = process.env): 
  */
 export async function checkRedis(target: RedisTarget): Promise<void> {
   const probe = new Redis({ ...target.options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  // Errors surface through connect() and ping(); the event would otherwise be reported as unhandled.
-  probe.on('error', () => {});
+  // connect() may only say "Connection is closed": the event carries why (a refused password, TLS).
+  let reported: Error | undefined;
+  probe.on('error', (error: Error) => {
+    reported ??= error;
+  });
   try {
     await probe.connect();
     await probe.ping();
-  } catch (error) {
-    const text = (error as Error).message;
+  } catch (thrown) {
+    const error = reported ?? (thrown as Error);
+    const text = error.message;
     if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(text)) {
       throw new HostError('InvalidCredentials', `Redis at ${target.shown} refused the credentials (${text.split('\n')[0]}). Put the password in the URL (rediss://user:password@host) or in ${REDIS_PASSWORD_ENV}.`, { cause: error });
     }
