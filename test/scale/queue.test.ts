@@ -5,7 +5,7 @@
  */
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,12 +70,7 @@ async function seed(prefix: string, count: number): Promise<string[]> {
 /** The keys under `prefix`, from the emulator's listing. */
 async function keysUnder(prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-    token = page.NextContinuationToken;
-  } while (token);
+  for await (const page of paginateListObjectsV2({ client }, { Bucket: s3.bucket, Prefix: prefix })) keys.push(...(page.Contents ?? []).map((o) => o.Key!));
   return keys;
 }
 

@@ -65,14 +65,19 @@ export interface ImageFailure {
   message: string;
 }
 
-/** What one range job returns: the action's counts, and the id of the job that carries on the range. */
-export interface RangeResult {
+/** resizeMany's counts, as a range job returns them and a run's summary adds them up. */
+export interface Counts {
   processed: number;
   skipped: number;
   failed: number;
   written: number;
   ignored: number;
+  /** Images that failed (the first 100, in key order); the others went on. */
   failures: ImageFailure[];
+}
+
+/** What one range job returns: the action's counts, and the id of the job that carries on the range. */
+export interface RangeResult extends Counts {
   next?: string;
 }
 
@@ -82,15 +87,8 @@ export interface JobFailure {
   message: string;
 }
 
-export interface RunSummary {
+export interface RunSummary extends Counts {
   run: string;
-  processed: number;
-  skipped: number;
-  failed: number;
-  written: number;
-  ignored: number;
-  /** Images that failed (the first 100, in key order); the run went on without them. */
-  failures: ImageFailure[];
   /** Range jobs that completed or failed for good. */
   jobs: number;
   /** Range jobs that failed for good (after their retries): their ranges are not done. */
