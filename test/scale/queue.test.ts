@@ -222,6 +222,35 @@ describe('a worker killed mid-job', () => {
   });
 });
 
+describe('a worker stopped with Ctrl-C', () => {
+  afterAll(stopWorkers);
+  const prefix = 'handover/';
+  it('gives its running jobs back to the queue at once, and another worker finishes them', { timeout: 60_000 }, async () => {
+    const sources = await seed(prefix, 90);
+    const home = await homeWith();
+    // Default locks (30 s): only a handover, not a stalled-job recovery, lets the run end sooner.
+    const leaving = await startWorker(home, '--concurrency', '2');
+    const run = queueRun(home, { prefix: `${prefix}src/`, sizes: ['32x32'], destinationKey: `${prefix}out/{name}.{ext}`, fit: 'cover', limit: 15 }, 3);
+    await new Promise<void>((resolve) =>
+      puts.onPut(() => {
+        if (puts.counts(`${prefix}out/`).size >= 20) resolve();
+      }),
+    );
+    leaving.child.kill('SIGINT');
+    expect(await leaving.exited).toBe(0);
+    expect(leaving.stderr).toContain('Stopping: running jobs stop after the images in flight and go back to the queue for another worker');
+    const stoppedAt = Date.now();
+    expect(puts.counts(`${prefix}out/`).size, 'nothing was left to hand over').toBeLessThan(90);
+    await startWorker(home);
+    const { code, summary } = await finished(run);
+    expect(code).toBe(0);
+    expect(Date.now() - stoppedAt, 'the jobs waited for their locks to expire').toBeLessThan(25_000);
+    expect(summary).toMatchObject({ failed: 0, failedJobs: [] });
+    expect(summary.processed + summary.skipped).toBe(90);
+    expect(await keysUnder(`${prefix}out/`)).toEqual(sources.map((s) => outputOf(prefix, s)).sort());
+  });
+});
+
 describe('cancelling a run', () => {
   afterAll(stopWorkers);
   const prefix = 'cancel/';
