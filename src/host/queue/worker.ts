@@ -79,7 +79,7 @@ function countsOf(output: unknown): RangeResult {
   };
 }
 
-function counts(result: RangeResult): string {
+function countsLine(result: RangeResult): string {
   return `${result.processed} resized, ${result.skipped} up to date, ${result.failed} failed`;
 }
 
@@ -197,7 +197,7 @@ export async function startWorker(host: Host, target: RedisTarget, settings: Wor
     for (const jobId of jobIds) worker.cancelJob(jobId, REASONS.lockLost);
   });
   worker.on('completed', (job, result) => {
-    if (job.name === JOB_NAMES.range) settings.log(`✔ ${job.id}: ${counts(result as RangeResult)}${(result as RangeResult).next ? `, continued as ${(result as RangeResult).next}` : ''}`);
+    if (job.name === JOB_NAMES.range) settings.log(`✔ ${job.id}: ${countsLine(result as RangeResult)}${(result as RangeResult).next ? `, continued as ${(result as RangeResult).next}` : ''}`);
     else settings.log(`✔ ${job.id}: summed up`);
   });
   worker.on('failed', (job, error) => {
