@@ -192,7 +192,7 @@ describe('a worker killed mid-job', () => {
     const home = await homeWith();
     // Short locks, so the dead worker's job is found stalled within seconds.
     const [doomed] = await Promise.all([startWorker(home, '--lock-duration', '2000', '--concurrency', '2'), startWorker(home, '--lock-duration', '2000', '--concurrency', '2')]);
-    const events = new QueueEvents(QUEUE_NAME, { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) } });
+    const events = new QueueEvents(QUEUE_NAME, { connection: redisTarget(redis.url).options });
     const stalled: string[] = [];
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
     await events.waitUntilReady();
