@@ -22,10 +22,10 @@ export class KeySample {
     return this.count;
   }
 
-  /** Counts the next key, in listing order. */
-  add(key: string): void {
+  /** Counts the next key, in listing order; `usable` false keeps it from being a split point. */
+  add(key: string, usable = true): void {
     this.count++;
-    if (this.count % this.step !== 0) return;
+    if (this.count % this.step !== 0 || !usable) return;
     this.kept.push({ position: this.count, key });
     if (this.kept.length >= this.capacity) {
       this.step *= 2;

@@ -39,6 +39,18 @@ export const splitPrefix = defineAction({
       return dot > key.lastIndexOf('/') && extensions.has(key.slice(dot + 1).toLowerCase());
     };
 
+    /**
+     * A split point becomes the next range's `startAfter`, which list and resizeMany check like a key:
+     * one they would refuse (a control character, a ".." segment) is counted but never chosen.
+     */
+    const usable = (fullKey: string) => {
+      try {
+        ctx.keys.resolvePrefix(ctx.keys.relative(fullKey), '/startAfter');
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const sample = new KeySample(Math.max(MIN_SAMPLE, SAMPLE_PER_PART * input.parts));
     let listed = 0;
     let requests = 0;
@@ -49,7 +61,7 @@ export const splitPrefix = defineAction({
         requests++;
         for (const object of page.objects) {
           listed++;
-          if (counted(object.Key!)) sample.add(object.Key!);
+          if (counted(object.Key!)) sample.add(object.Key!, usable(object.Key!));
         }
         ctx.progress?.({ done: listed, message: `Listed ${listed} keys, ${sample.total} counted` });
       },

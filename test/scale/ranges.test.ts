@@ -190,6 +190,17 @@ describe('splitPrefix', () => {
     });
   });
 
+  it('never makes a boundary of a key that list would refuse as startAfter, yet keeps it in a range', async () => {
+    const keys = ['odd/a.jpg', 'odd/b\u0007.jpg', 'odd/c.jpg', 'odd/d.jpg'];
+    const client = rawClient(s3.endpoint);
+    await putKeys(client, s3.bucket, keys);
+    client.destroy();
+    const { ranges } = await split({ prefix: 'odd/', parts: 4 });
+    expect(ranges.map((r) => r.startAfter)).toEqual([undefined, 'odd/a.jpg', 'odd/c.jpg']);
+    expect(ranges.map((r) => r.count)).toEqual([1, 2, 1]);
+    expect((await Promise.all(ranges.map((range) => keysInRange('odd/', range)))).flat()).toEqual(keys);
+  });
+
   it('returns one open range for a prefix with no keys', async () => {
     expect(await split({ prefix: 'nothing-here/', parts: 8 })).toEqual({ ranges: [{ count: 0 }], total: 0, listed: 0, requests: 1 });
   });
