@@ -197,8 +197,8 @@ describe('a worker killed mid-job', () => {
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
     await events.waitUntilReady();
     try {
-      const run = queueRun(home, { prefix: `${prefix}src/`, sizes: ['32x32'], destinationKey: `${prefix}out/{name}.{ext}`, fit: 'cover', limit: 10 }, 6);
-      // Kill it once 30 of 120 images are written: jobs wait in the queue, so both workers are busy.
+      // Six ranges of 20 images, one job each: when 30 are written, each worker is midway through two jobs.
+      const run = queueRun(home, { prefix: `${prefix}src/`, sizes: ['32x32'], destinationKey: `${prefix}out/{name}.{ext}`, fit: 'cover', limit: 20 }, 6);
       await new Promise<void>((resolve) =>
         puts.onPut(() => {
           if (puts.counts(`${prefix}out/`).size >= 30 && doomed!.child.exitCode === null && doomed!.child.signalCode === null) {
@@ -259,7 +259,8 @@ describe('cancelling a run', () => {
     const home = await homeWith();
     const [one, two] = await Promise.all([startWorker(home, '--concurrency', '2'), startWorker(home, '--concurrency', '2')]);
     const sizes = ['32x32', '24x24', '16x16'];
-    const run = queueRun(home, { prefix: `${prefix}src/`, sizes, destinationKey: `${prefix}out/{name}-{width}.{ext}`, fit: 'cover', limit: 10 }, 6);
+    // Four ranges of about 38 images, one job each: the cancel lands in the middle of all four.
+    const run = queueRun(home, { prefix: `${prefix}src/`, sizes, destinationKey: `${prefix}out/{name}-{width}.{ext}`, fit: 'cover', limit: 50 }, 4);
     let cancelledAt = 0;
     await new Promise<void>((resolve) =>
       puts.onPut(() => {
@@ -283,9 +284,10 @@ describe('cancelling a run', () => {
     expect(puts.last(`${prefix}out/`)).toBeLessThanOrEqual(exitedAt);
     const written = await keysUnder(`${prefix}out/`);
     expect(written.length).toBeLessThan(sources.length * sizes.length);
-    // Both were working on the run, and both stopped their jobs; they stay up for the next run.
+    // Each worker had two of the four jobs running, and stopped them midway through their signal;
+    // the workers stay up for the next run.
     for (const worker of [one, two]) {
-      expect(worker.stderr).toMatch(/✖ run-\S+: Aborted: The run was cancelled\./);
+      expect(worker.stderr.match(/^✖ run-\S+: Aborted: The run was cancelled\.$/gm)).toHaveLength(2);
       expect(worker.child.exitCode).toBeNull();
     }
     const keys = written;
