@@ -4,6 +4,7 @@
  * follow the workers' progress through BullMQ's queue events, and cancel on request.
  */
 import { FlowProducer, Queue, QueueEvents } from 'bullmq';
+import type { SplitPrefixOutput } from '../../generated/actions/splitPrefix.output.js';
 import type { Progress } from '../core/connector.js';
 import { HostError } from '../core/errors.js';
 import type { LogSink } from '../core/logger.js';
@@ -69,13 +70,6 @@ export interface ShardedRunOptions {
   onProgress?: (p: RunProgress) => void;
 }
 
-/** The split's range bounds, as the action's input takes them. */
-interface Bounds {
-  startAfter?: string;
-  endBefore?: string;
-  count: number;
-}
-
 /** The `extensions` resizeMany takes by default, so the split balances on the same images. */
 function defaultExtensions(host: Host): unknown {
   const schema = host.connector.actions.find((a) => a.id === SHARDED_ACTION)?.inputSchema as { properties?: { extensions?: { default?: unknown } } } | undefined;
@@ -109,7 +103,7 @@ export async function runSharded(host: Host, target: RedisTarget, options: Shard
       ...(input.endBefore === undefined ? {} : { endBefore: input.endBefore }),
     },
     { signal, ...(options.log ? { log: options.log } : {}), ...(options.onSplitProgress ? { progress: options.onSplitProgress } : {}) },
-  )) as { ranges: Bounds[]; total: number };
+  )) as SplitPrefixOutput;
 
   const bullmq = { connection: target.options, prefix: KEY_PREFIX };
   const events = new QueueEvents(QUEUE_NAME, bullmq);

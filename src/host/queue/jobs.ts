@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
+import type { ResizeManyOutput } from '../../generated/actions/resizeMany.output.js';
 
 /** One queue for every sharded run; runs are told apart by their job ids. */
 export const QUEUE_NAME = 's3-connector';
@@ -59,22 +60,13 @@ export interface RunJobData {
   total: number;
 }
 
-export interface ImageFailure {
-  key: string;
-  code: string;
-  message: string;
-}
+export type ImageFailure = ResizeManyOutput['failures'][number];
 
-/** resizeMany's counts, as a range job returns them and a run's summary adds them up. */
-export interface Counts {
-  processed: number;
-  skipped: number;
-  failed: number;
-  written: number;
-  ignored: number;
-  /** Images that failed (the first 100, in key order); the others went on. */
-  failures: ImageFailure[];
-}
+/**
+ * resizeMany's counts, as a range job returns them and a run's summary adds them up. Types only, from
+ * the schema: erased at build time, like the contract's types the host shares.
+ */
+export type Counts = Pick<ResizeManyOutput, 'processed' | 'skipped' | 'failed' | 'written' | 'ignored' | 'failures'>;
 
 /** What one range job returns: the action's counts, and the id of the job that carries on the range. */
 export interface RangeResult extends Counts {

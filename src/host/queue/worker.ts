@@ -67,6 +67,7 @@ const REASONS = { cancelled: 'cancelled', shutdown: 'shutdown', lockLost: 'lock 
 /** How often a job may be found stalled (its worker gone) and handed on before it fails. */
 const MAX_STALLED = 2;
 
+/** The counts only: what else the action returns (such as every key it wrote) need not sit in Redis. */
 function countsOf(output: unknown): RangeResult {
   const o = output as Partial<RangeResult>;
   return {
