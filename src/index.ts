@@ -11,6 +11,7 @@ import { put } from './actions/put.js';
 import { resize } from './actions/resize.js';
 import { resizeMany } from './actions/resizeMany.js';
 import { cleanupUploads } from './actions/cleanupUploads.js';
+import { splitPrefix } from './actions/splitPrefix.js';
 import type { ActionHandler } from './contract.js';
 
 export { testConnection } from './connection/test.js';
@@ -42,6 +43,7 @@ export const actions: Record<string, ActionHandler> = {
   resize,
   resizeMany,
   cleanupUploads,
+  splitPrefix,
 };
 
 export { suggest, type SuggestHook, type SuggestRequest, type SuggestResult } from './suggest.js';

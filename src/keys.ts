@@ -28,7 +28,8 @@ function segmentProblem(value: string): string | undefined {
   return undefined;
 }
 
-function quoted(value: string): string {
+/** A key as messages quote it: JSON-escaped, long ones shortened. */
+export function quoted(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
 }
 

@@ -286,6 +286,7 @@ describe('every entry point refuses a metadata endpoint before any network call'
     resize: { key: 'a.jpg', destinationKey: 'b.jpg', width: 10 },
     resizeMany: { prefix: 'a/', sizes: [{ width: 10 }], destination: 'thumbs/{name}.{ext}' },
     cleanupUploads: {},
+    splitPrefix: { parts: 2 },
   };
 
   it('covers every action of the entry', () => {

@@ -153,7 +153,7 @@ describe('the manifest\'s suggest maps', () => {
     const templates = new Set(['resizeMany /destinationKey']);
     for (const action of entries) {
       const { properties } = inputOf(action.input);
-      const keyFields = Object.keys(properties).filter((name) => properties[name]!.type === 'string' && /^(key|prefix|startAfter)$|Key$/.test(name));
+      const keyFields = Object.keys(properties).filter((name) => properties[name]!.type === 'string' && /^(key|prefix|startAfter|endBefore)$|Key$/.test(name));
       for (const name of keyFields) {
         if (templates.has(`${action.id} /${name}`)) continue;
         expect(action.suggest?.[`/${name}`], `${action.id} /${name}`).toBeDefined();

@@ -3,6 +3,7 @@ import inputSchema from '../../schemas/actions/list.input.json';
 import { defineAction } from '../action.js';
 import type { ListInput } from '../generated/actions/list.input.js';
 import type { ListOutput } from '../generated/actions/list.output.js';
+import { resolveRange } from '../key-range.js';
 import type { KeyScope } from '../keys.js';
 import { decodeResumePoint, encodeResumePoint, type ListingScope } from '../list-token.js';
 import { listPages } from '../listing.js';
@@ -30,9 +31,9 @@ const count = (n: number, noun: string) => `${n.toLocaleString('en')} ${noun}${n
 export const list = defineAction({
   input: validator<Input>(inputSchema),
   async run(input, ctx): Promise<ListOutput> {
-    const scope: ListingScope = { bucket: ctx.bucket, prefix: ctx.keys.resolvePrefix(input.prefix), delimiter: input.delimiter };
+    const { startAfter, endBefore } = resolveRange(ctx.keys, input);
+    const scope: ListingScope = { bucket: ctx.bucket, prefix: ctx.keys.resolvePrefix(input.prefix), delimiter: input.delimiter, endBefore };
     const resume = input.continuationToken === undefined ? undefined : decodeResumePoint(input.continuationToken, scope);
-    const startAfter = input.startAfter === undefined ? undefined : ctx.keys.resolvePrefix(input.startAfter, '/startAfter');
     const objects: ListedObject[] = [];
     const folders: string[] = [];
     const next = await listPages(

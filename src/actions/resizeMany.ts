@@ -13,6 +13,7 @@ import { loadSharp } from '../image/sharp.js';
 import { devicePixels, parseSize } from '../image/size.js';
 import { parseTemplate, templateValues, type KeyTemplate } from '../image/template.js';
 import { decodeToken, encodeToken } from '../image/token.js';
+import { resolveRange } from '../key-range.js';
 import { validator } from '../validate.js';
 
 /** The input once the schema's defaults are in. */
@@ -73,7 +74,9 @@ export const resizeMany = defineAction({
     ctx.keys.resolve(template.text, '/destinationKey');
     const prefix = input.prefix ?? '';
     const fullPrefix = ctx.keys.resolvePrefix(prefix);
-    const startAfter = input.continuationToken === undefined ? undefined : ctx.keys.resolve(decodeToken(input.continuationToken, prefix), '/continuationToken');
+    // A key range lets workers share one prefix; a token resumes inside it, past `startAfter`.
+    const range = resolveRange(ctx.keys, input);
+    const resumeAfter = input.continuationToken === undefined ? undefined : ctx.keys.resolve(decodeToken(input.continuationToken, prefix, input.endBefore), '/continuationToken');
 
     // Keys this template writes (for any source and size) are outputs, never sources: a rerun with
     // outputs under the same prefix does not resize its own thumbnails.
@@ -98,7 +101,7 @@ export const resizeMany = defineAction({
       cpu: limiter(concurrency),
     };
     const sharp = await loadSharp();
-    const candidates = listCandidates(ctx, { prefix: fullPrefix, startAfter, accept });
+    const candidates = listCandidates(ctx, { prefix: fullPrefix, startAfter: resumeAfter ?? range.startAfter, endBefore: range.endBefore, accept });
     const summary: ResizeManyOutput = { processed: 0, skipped: 0, failed: 0, written: 0, writtenKeys: [], writtenKeysOmitted: 0, ignored: 0, failures: [], isTruncated: false };
     const wrote = (keys: unknown) => {
       if (!Array.isArray(keys)) return;
@@ -168,7 +171,7 @@ export const resizeMany = defineAction({
       const more = await candidates.next();
       if (!more.done) {
         summary.isTruncated = true;
-        summary.nextContinuationToken = encodeToken(prefix, last);
+        summary.nextContinuationToken = encodeToken(prefix, last, input.endBefore);
       }
     }
     summary.ignored = candidates.ignored;

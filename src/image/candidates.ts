@@ -1,10 +1,13 @@
 /**
- * resizeMany's sources: the keys under a prefix, page by page (ListObjectsV2 through ctx.send, so the
- * run's signal and error mapping apply), filtered by `accept`. Pages are fetched as the workers ask.
+ * resizeMany's sources: the keys under a prefix and inside a key range, page by page (listing.ts's
+ * listPage, through ctx.send, so the run's signal and error mapping apply), filtered by `accept`.
+ * Pages are fetched as the workers ask.
  */
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { RunContext } from '../action.js';
+import type { KeyRange } from '../key-range.js';
 import { MAX_KEYS_PER_PAGE } from '../limits.js';
+import type { ResumePoint } from '../list-token.js';
+import { listPage } from '../listing.js';
 import { unquoteEtag } from '../object-info.js';
 
 export interface ListedSource {
@@ -24,29 +27,19 @@ export interface Candidates extends AsyncIterator<ListedSource, undefined> {
   readonly complete: boolean;
 }
 
-export function listCandidates(
-  ctx: RunContext,
-  query: { prefix: string; startAfter: string | undefined; accept: (key: string) => boolean },
-): Candidates {
+export function listCandidates(ctx: RunContext, query: KeyRange & { prefix: string; accept: (key: string) => boolean }): Candidates {
   const queue: ListedSource[] = [];
-  let token: string | undefined;
+  let cursor: ResumePoint | undefined = query.startAfter === undefined ? undefined : { after: query.startAfter };
   let complete = false;
   let ignored = 0;
   let found = 0;
   let pending: Promise<void> | undefined;
 
   const fetchPage = async () => {
-    const page = await ctx.send(
-      new ListObjectsV2Command({
-        Bucket: ctx.bucket,
-        Prefix: query.prefix || undefined,
-        MaxKeys: MAX_KEYS_PER_PAGE,
-        ...(token ? { ContinuationToken: token } : query.startAfter ? { StartAfter: query.startAfter } : {}),
-      }),
-    );
-    for (const object of page.Contents ?? []) {
-      const key = ctx.keys.relative(object.Key ?? '');
-      if (!object.Key || !query.accept(key)) {
+    const { page, next } = await listPage(ctx, { prefix: query.prefix, delimiter: undefined, endBefore: query.endBefore }, cursor, MAX_KEYS_PER_PAGE);
+    for (const object of page.objects) {
+      const key = ctx.keys.relative(object.Key!);
+      if (!query.accept(key)) {
         ignored++;
         continue;
       }
@@ -58,8 +51,8 @@ export function listCandidates(
         size: object.Size ?? 0,
       });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    complete = token === undefined;
+    cursor = next;
+    complete = next === undefined;
   };
 
   return {

@@ -1,7 +1,8 @@
 /**
  * resizeMany's continuation token: where the last run stopped, as the last source key it looked at.
  * ListObjectsV2's StartAfter resumes there; S3's own token would only resume at a page boundary,
- * while `limit` can cut a run mid-page.
+ * while `limit` can cut a run mid-page. It is bound to the run's prefix and `endBefore`, so a
+ * resumed run stays inside the key range it was given.
  */
 import { invalidInput } from '../errors.js';
 
@@ -11,15 +12,17 @@ interface TokenBody {
   prefix: string;
   /** The last source key looked at, relative to the base path. */
   after: string;
+  /** The run's `endBefore`, when it had one. */
+  endBefore?: string;
 }
 
-export function encodeToken(prefix: string, after: string): string {
-  const body: TokenBody = { v: 1, prefix, after };
+export function encodeToken(prefix: string, after: string, endBefore?: string): string {
+  const body: TokenBody = { v: 1, prefix, after, ...(endBefore === undefined ? {} : { endBefore }) };
   return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 
-/** The key to start after; InvalidInput when the token is damaged or from another prefix. */
-export function decodeToken(token: string, prefix: string, field = '/continuationToken'): string {
+/** The key to start after; InvalidInput when the token is damaged or from another prefix or range. */
+export function decodeToken(token: string, prefix: string, endBefore?: string, field = '/continuationToken'): string {
   let body: Partial<TokenBody> | undefined;
   try {
     body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
@@ -31,6 +34,10 @@ export function decodeToken(token: string, prefix: string, field = '/continuatio
   }
   if (body.prefix !== prefix || !body.after.startsWith(prefix)) {
     throw invalidInput(field, `Expected a \`continuationToken\` from a run with prefix ${JSON.stringify(prefix)} but received one from prefix ${JSON.stringify(body.prefix)}: use the same prefix, or leave the token empty.`);
+  }
+  if (body.endBefore !== endBefore) {
+    const range = (value: string | undefined) => (value === undefined ? 'no `endBefore`' : `\`endBefore\` ${JSON.stringify(value)}`);
+    throw invalidInput(field, `Expected a \`continuationToken\` from a run with ${range(endBefore)} but received one from a run with ${range(body.endBefore)}: resume with the same key range, or leave the token empty.`);
   }
   return body.after;
 }

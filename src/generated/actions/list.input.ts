@@ -29,7 +29,11 @@ export interface ListInput {
    */
   continuationToken?: string;
   /**
-   * Start listing after this key (relative to the base path), in S3's UTF-8 byte order. Ignored when a continuation token is given.
+   * Start listing after this key (relative to the base path), in S3's UTF-8 byte order. Ignored when a continuation token is given: the token resumes past it.
    */
   startAfter?: string;
+  /**
+   * Stop listing before this key (relative to the base path; the key itself is not listed), in S3's UTF-8 byte order. With `startAfter` it gives a key range, such as one of those `splitPrefix` returns. A continuation token stays inside it: resume with the same `endBefore`.
+   */
+  endBefore?: string;
 }

@@ -216,7 +216,7 @@ export interface ResizeManyInput {
    */
   limit?: number;
   /**
-   * nextContinuationToken from an earlier run with the same prefix, to resume after its last image.
+   * nextContinuationToken from an earlier run with the same prefix and end, to resume after its last image.
    */
   continuationToken?: string;
   /**
@@ -227,4 +227,12 @@ export interface ResizeManyInput {
    * A source with more pixels (width × height × frames) is refused with TooLarge before it is decoded. Default: 50 megapixels.
    */
   maxInputPixels?: number;
+  /**
+   * Only sources after this key (relative to the base path), in S3's order; with `endBefore`, a key range from `splitPrefix`.
+   */
+  startAfter?: string;
+  /**
+   * Only sources before this key (relative to the base path; the key itself excluded), in S3's order.
+   */
+  endBefore?: string;
 }

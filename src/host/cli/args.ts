@@ -18,6 +18,11 @@ Commands:
                                        without --input, it asks for the fields (Tab completes keys)
   watch <trigger> --connection <name|id> [--input <json|@file|@->] [--interval <seconds>]
                                        Poll a trigger, one JSON line per event; resumes after a restart
+  run resizeMany --connection <name|id> --queue <redis-url> [--shards N] [--input …]
+                                       Split the prefix into N key ranges (default 16), queue them
+                                       for workers, show the progress and print the summary
+  worker --queue <redis-url> [--concurrency N] [--lock-duration <ms>]
+                                       Run queued jobs with this machine's saved connections
   run <action> --help                  Show the action's fields: type, default, description, example
   start [aws]                          Start the playground (the S3 emulator and the web page)
 
@@ -60,6 +65,10 @@ const COMMAND = {
   input: { type: 'string', short: 'i', example: `--input '{"key":"photos/dog.jpg"}'` },
   file: { type: 'string', multiple: true, example: '--file file=./logo.svg' },
   interval: { type: 'string', example: '--interval 60' },
+  queue: { type: 'string', example: '--queue redis://127.0.0.1:6379' },
+  shards: { type: 'string', example: '--shards 16' },
+  concurrency: { type: 'string', example: '--concurrency 2' },
+  'lock-duration': { type: 'string', example: '--lock-duration 30000' },
 } as const satisfies Record<string, OptionSpec>;
 
 const OPTIONS: Record<string, OptionSpec> = { ...GLOBAL, ...COMMAND };
@@ -67,8 +76,9 @@ const OPTIONS: Record<string, OptionSpec> = { ...GLOBAL, ...COMMAND };
 /** Which command options each command takes: the rest are refused, not silently ignored. */
 const ALLOWED: Record<string, readonly (keyof typeof COMMAND)[]> = {
   'connections add': ['values', 'from-env', 'env-file', 'name'],
-  run: ['connection', 'input', 'file'],
+  run: ['connection', 'input', 'file', 'queue', 'shards'],
   watch: ['connection', 'input', 'interval'],
+  worker: ['queue', 'concurrency', 'lock-duration'],
 };
 
 type Value<S extends OptionSpec> = S['type'] extends 'boolean' ? boolean : S extends { multiple: true } ? string[] : string;

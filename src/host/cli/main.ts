@@ -4,6 +4,7 @@ import path from 'node:path';
 import { BIN, parse, USAGE, usageError } from './args.js';
 import { actionsCommand, connectionsCommand, runCommand, startCommand, type Cli, type CliIO } from './commands.js';
 import { watchCommand } from './watch.js';
+import { queuedRunCommand, workerCommand } from './queue.js';
 import { errorInfo, EXIT_CODES, exitCodeOf, HostError } from '../core/errors.js';
 import { defaultHome, packageDirOf } from '../core/paths.js';
 
@@ -38,7 +39,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case 'connections':
         return await connectionsCommand(cli, rest);
       case 'run':
-        return await runCommand(cli, rest);
+        return cli.flags.queue === undefined && cli.flags.shards === undefined ? await runCommand(cli, rest) : await queuedRunCommand(cli, rest);
+      case 'worker':
+        return await workerCommand(cli, rest);
       case 'start':
         return await startCommand(cli, rest);
       case 'watch':

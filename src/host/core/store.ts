@@ -125,6 +125,17 @@ function keyIdOf(key: Buffer): string {
   return createHmac('sha256', key).update('s3-connector store key id').digest('hex').slice(0, 16);
 }
 
+/**
+ * A short random id, unused so far. It is typed on command lines (`connections rm <id>`), where a
+ * leading "-" would read as an option, so no id starts with one.
+ */
+export function newConnectionId(taken: (id: string) => boolean, random: (size: number) => Buffer = randomBytes): string {
+  let id: string;
+  do id = random(6).toString('base64url');
+  while (id.startsWith('-') || taken(id));
+  return id;
+}
+
 function seal(key: Buffer, id: string, secrets: Values): Sealed {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(id));
@@ -187,9 +198,7 @@ export class ConnectionStore {
     return this.mutate((data) => {
       const name = String(all.name);
       this.checkName(data, name);
-      let id: string;
-      do id = randomBytes(6).toString('base64url');
-      while (data.connections.some((c) => c.id === id));
+      const id = newConnectionId((candidate) => data.connections.some((c) => c.id === candidate));
       const now = new Date().toISOString();
       const record = this.record(connector, id, all, now, now);
       data.connections.push(record);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConnector, type LoadedConnector } from '../../../src/host/core/connector.js';
-import { ConnectionStore } from '../../../src/host/core/store.js';
+import { ConnectionStore, newConnectionId } from '../../../src/host/core/store.js';
 import { PACKAGE_DIR, useTempDirs } from './fixture.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -73,6 +73,14 @@ describe('saved connections', () => {
     const store = await ConnectionStore.open(tempDir());
     await store.create(connector, values);
     await expect(store.create(connector, values)).rejects.toThrow('A connection named "Product images" is already saved');
+  });
+
+  it('gives ids a command line can take: never one starting with "-", which would read as an option', () => {
+    // 0xf8 starts a base64url string with "-" (62); the next draw starts with "A".
+    const draws = [Buffer.from([0xf8, 1, 2, 3, 4, 5]), Buffer.from([0, 1, 2, 3, 4, 5]), Buffer.from([0, 9, 9, 9, 9, 9])];
+    const random = () => draws.shift()!;
+    expect(newConnectionId((id) => id === 'AAECAwQF', random)).toBe('AAkJCQkJ');
+    expect(draws).toEqual([]);
   });
 
   it('deletes by id or name', async () => {
