@@ -208,7 +208,7 @@ export interface ResizeManyInput {
    */
   force?: boolean;
   /**
-   * How many images are resized side by side, each on one CPU core; the downloads and uploads of twice as many go on alongside, so the CPU does not wait on S3. Default: the number of CPU cores, at most 4.
+   * How many images are resized side by side, each on one CPU core; downloads run ahead of them as far as S3's latency needs (holding at most 2 × maxInputBytes of images per image resized at once), so the CPU does not wait on S3. Default: the number of CPU cores, at most 4.
    */
   concurrency?: number;
   /**
