@@ -8,10 +8,10 @@
 // Also which on-demand packages the first head loaded (none expected: test/cold-start.test.ts).
 // The emulator runs in its own process. Medians over COLD_BENCH_RUNS (default 15) runs, each run
 // alternating which side goes first.
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadedOnDemand } from '../test/helpers/on-demand.mjs';
+import { measureInChild, median } from './child.mjs';
 import { startEmulatorProcess } from './emulator.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,13 +26,15 @@ const KEY = 'cold.txt';
 async function child() {
   const job = JSON.parse(process.env.COLD_BENCH_CHILD);
   const connection = { name: 'bench', ...job.credentials, bucket: BUCKET, region: 'us-east-1', endpoint: job.endpoint };
+  // Before the clock starts: the raw side's client settings (no SDK code in it, only types).
+  const { emulatorClientConfig } = await import(pathToFileURL(join(root, 'dist/emulator.js')).href);
   const cpu = process.cpuUsage();
   const started = performance.now();
   const loaded = job.side === 'entry' ? await import(pathToFileURL(join(root, 'dist/index.js')).href) : await import('@aws-sdk/client-s3');
   const imported = performance.now();
   const importCpu = process.cpuUsage(cpu);
   const rss = process.memoryUsage.rss();
-  if (job.step !== 'import') await firstCall(job, loaded, connection);
+  if (job.step !== 'import') await firstCall(job, loaded, connection, emulatorClientConfig);
   const answered = performance.now();
   process.stdout.write(
     `${JSON.stringify({
@@ -46,7 +48,7 @@ async function child() {
 }
 
 /** The same first request on both sides: what testConnection sends (ListObjectsV2 of one key), or a HEAD. */
-async function firstCall(job, loaded, connection) {
+async function firstCall(job, loaded, connection, clientConfig) {
   if (job.side === 'entry') {
     if (job.step === 'test') {
       const result = await loaded.testConnection(connection);
@@ -57,14 +59,7 @@ async function firstCall(job, loaded, connection) {
     return;
   }
   const { S3Client, ListObjectsV2Command, HeadObjectCommand } = loaded;
-  const client = new S3Client({
-    region: 'us-east-1',
-    endpoint: job.endpoint,
-    forcePathStyle: true,
-    credentials: job.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = new S3Client(clientConfig(job.endpoint));
   await client.send(job.step === 'test' ? new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 1 }) : new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }));
   client.destroy();
 }
@@ -72,30 +67,6 @@ async function firstCall(job, loaded, connection) {
 // ---------------------------------------------------------------------------------------------
 // Parent: the emulator, the runs and the table.
 // ---------------------------------------------------------------------------------------------
-
-function measure(job) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-      cwd: root,
-      env: { ...process.env, COLD_BENCH_CHILD: JSON.stringify(job), NODE_NO_WARNINGS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
-    proc.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout.trim().split('\n').pop()));
-      else reject(new Error(`${job.side} ${job.step} failed (${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`));
-    });
-  });
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 export default async function bench() {
   const runs = Number(process.env.COLD_BENCH_RUNS ?? 15);
@@ -112,7 +83,7 @@ export default async function bench() {
     const results = new Map();
     for (let run = 0; run < runs; run++) {
       for (const { side, step } of run % 2 ? [...jobs].reverse() : jobs) {
-        const result = await measure({ side, step, endpoint: emulator.endpoint, credentials: { ...EMULATOR_CREDENTIALS } });
+        const result = await measureInChild(import.meta.url, 'COLD_BENCH_CHILD', { side, step, endpoint: emulator.endpoint, credentials: { ...EMULATOR_CREDENTIALS } });
         const key = `${side} ${step}`;
         results.set(key, [...(results.get(key) ?? []), result]);
       }

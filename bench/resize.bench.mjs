@@ -15,12 +15,12 @@
 // Knobs: RESIZE_BENCH_IMAGES (default 40), RESIZE_BENCH_ROUNDS (default 5), RESIZE_BENCH_VARIANTS
 // (comma-separated, default all; raw is always measured, as every ratio is against it),
 // RESIZE_BENCH_DELAYS (ms per request, comma-separated, default "0,30").
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { measureInChild, median } from './child.mjs';
 import { startDelayProxy } from './delay-proxy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,16 +40,10 @@ async function child() {
   sharp.cache(false);
   const { S3Client, GetObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
   const { actions } = await import(pathToFileURL(join(root, 'dist/index.js')).href);
+  const { emulatorClientConfig } = await import(pathToFileURL(join(root, 'dist/emulator.js')).href);
   const keys = Array.from({ length: job.images }, (_, i) => `src/photo-${String(i).padStart(3, '0')}.jpg`);
   const connection = { name: 'bench', ...job.credentials, bucket: BUCKET, region: 'us-east-1', endpoint: job.endpoint };
-  const client = new S3Client({
-    region: 'us-east-1',
-    endpoint: job.endpoint,
-    forcePathStyle: true,
-    credentials: job.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = new S3Client(emulatorClientConfig(job.endpoint));
   const photo = await readFile(job.photo);
   const out = (key) => `out/${job.tag}/${key.slice(4)}`;
   const thumbnail = (input) => input.resize({ width: SIZE, height: SIZE, fit: 'cover' }).jpeg().toBuffer();
@@ -191,30 +185,6 @@ async function makePhoto(sharp) {
     .toBuffer();
 }
 
-function measure(job) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-      cwd: root,
-      env: { ...process.env, RESIZE_BENCH_CHILD: JSON.stringify(job), NODE_NO_WARNINGS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
-    proc.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout.trim().split('\n').pop()));
-      else reject(new Error(`${job.variant} x${job.inFlight} failed (${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`));
-    });
-  });
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 export default async function bench() {
   const images = Number(process.env.RESIZE_BENCH_IMAGES ?? 40);
   const rounds = Number(process.env.RESIZE_BENCH_ROUNDS ?? 5);
@@ -253,7 +223,7 @@ export default async function bench() {
         for (const { variant, delay } of round % 2 ? cells(inFlight).reverse() : cells(inFlight)) {
           const job = { variant, inFlight, images, photo: photoPath, endpoint: endpointFor(delay), credentials: { ...EMULATOR_CREDENTIALS }, tag: `r${tag++}` };
           const before = process.cpuUsage();
-          const result = await measure(job);
+          const result = await measureInChild(import.meta.url, 'RESIZE_BENCH_CHILD', job);
           const served = process.cpuUsage(before);
           // The emulator's share (and the delay proxy's): this process does nothing else meanwhile
           // (warm-up included, so an upper bound).
