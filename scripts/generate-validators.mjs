@@ -54,11 +54,6 @@ async function validatedImports(found = new Set()) {
   return found;
 }
 
-/** `schemas/actions/head.input.json` → `actions_head_input`: an export name in the generated module. */
-function exportName(path) {
-  return path.replace(/^schemas\//, '').replace(/(\.schema)?\.json$/, '').replace(/[^A-Za-z0-9]+/g, '_');
-}
-
 export async function generateValidators() {
   const manifest = JSON.parse(await readFile(join(root, 'connector.json'), 'utf8'));
   const paths = [...new Set([...manifestSchemas(manifest), ...(await validatedImports())])].sort();
@@ -74,7 +69,7 @@ export async function generateValidators() {
     ajv.addSchema(schema);
   }
   // One standalone module per schema, each wrapped in a function that builds it on first call: loading
-  // the entry only parses them, and an action's first call builds its own validator (well under a ms).
+  // the entry only parses them, and an action's first call builds its own validator.
   // Standalone code reaches Ajv's runtime helpers (ucs2length, formats) with require(): this ES module
   // gets one of its own, resolved from where the code lands (src/generated, or dist/).
   const factories = [...ids.keys()].map((id) => {
