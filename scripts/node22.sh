@@ -6,7 +6,7 @@
 # Prints the binary's path on stdout; what npm says goes to stderr.
 set -euo pipefail
 version="22.23.3"
-cache="${S3_CONNECTOR_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/s3-connector}/node-$version"
+cache="${S3_CONNECTOR_NODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/s3-connector}/node-$version"
 bin="$cache/node_modules/node/bin/node"
 if [ "$("$bin" --version 2>/dev/null || true)" != "v$version" ]; then
   echo "Installing Node.js $version from the npm registry into $cache" >&2
