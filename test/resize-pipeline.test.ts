@@ -119,4 +119,27 @@ describe('a run', () => {
     const renders = stages.map((s) => s.render[0]!).sort((a, b) => a[1] - b[1]);
     for (const [i, render] of renders.entries()) if (i > 0) expect(render[1]).toBeGreaterThanOrEqual(renders[i - 1]![2]);
   });
+
+  it('reads ahead under the host\'s signal without Node warning of a listener leak', async () => {
+    const client = rawClient(s3.endpoint);
+    const image = await photo(60, 40);
+    const keys = Array.from({ length: 24 }, (_, i) => `signal/img-${String(i).padStart(2, '0')}.jpg`);
+    await eachLimit(keys, 8, (key) => putObject(client, s3.bucket, key, image));
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const out = (await actions.resizeMany!(
+        { prefix: 'signal/', sizes: ['16x16'], destinationKey: 'signal-out/{name}.{ext}', concurrency: 4 },
+        { connection: s3.connection(), signal: new AbortController().signal },
+      )) as { processed: number };
+      expect(out.processed).toBe(24);
+      // Warnings are emitted on the next tick.
+      await tick();
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
 });
+

@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import inputSchema from '../../schemas/actions/resizeMany.input.json';
 import { defineAction } from '../action.js';
@@ -42,6 +43,9 @@ const SOURCES_PER_CPU = 8;
  */
 const SOURCE_BYTES_PER_CPU = 2;
 const MAX_IN_HAND_PER_CPU = 4;
+
+/** Abort listeners one source in progress may add to the run's signal: the SDK's and ours on a request, the download's body. */
+const LISTENERS_PER_SOURCE = 3;
 
 /** A template must give each source, and each size of it, its own key. */
 function checkTemplate(template: KeyTemplate, sizes: BatchSize[]): void {
@@ -92,6 +96,9 @@ export const resizeMany = defineAction({
     };
 
     const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
+    const inProgress = concurrency * SOURCES_PER_CPU;
+    // Each request in flight listens to the run's signal; Node warns of a leak past 10 listeners.
+    if (ctx.signal) setMaxListeners(Math.max(getMaxListeners(ctx.signal), inProgress * LISTENERS_PER_SOURCE + 10), ctx.signal);
     const memory = new MemoryBudget({
       maxBytes: concurrency * SOURCE_BYTES_PER_CPU * input.maxInputBytes,
       initialSources: concurrency + 1,
@@ -154,7 +161,7 @@ export const resizeMany = defineAction({
     };
 
     try {
-      await forEachLimited(sources, concurrency * SOURCES_PER_CPU, handle, ctx.signal);
+      await forEachLimited(sources, inProgress, handle, ctx.signal);
       if (ctx.signal?.aborted) throw ctx.fail(ctx.signal.reason);
     } catch (raw) {
       const error = ctx.fail(raw);
