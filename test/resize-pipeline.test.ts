@@ -16,6 +16,15 @@ const s3 = useEmulator();
 /** Settles pending promise callbacks. */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** `count` copies of one photo under `prefix`; their keys, and the photo's size in bytes. */
+async function seedPhotos(prefix: string, count: number, width: number, height: number): Promise<{ keys: string[]; bytes: number }> {
+  const client = rawClient(s3.endpoint);
+  const image = await photo(width, height);
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}img-${String(i).padStart(2, '0')}.jpg`);
+  await eachLimit(keys, 8, (key) => putObject(client, s3.bucket, key, image));
+  return { keys, bytes: image.length };
+}
+
 describe('the memory budget', () => {
   it('lets sources in up to its window, first come first served, and one more each time it widens', async () => {
     const budget = new MemoryBudget({ maxBytes: 1000, initialSources: 2, maxSources: 3 });
@@ -79,10 +88,7 @@ describe('the memory budget', () => {
 
 describe('a run', () => {
   it('reads ahead of sharp within the byte budget, and logs each stage of each source', async () => {
-    const client = rawClient(s3.endpoint);
-    const image = await photo(120, 90);
-    const keys = Array.from({ length: 12 }, (_, i) => `ahead/img-${String(i).padStart(2, '0')}.jpg`);
-    await eachLimit(keys, 8, (key) => putObject(client, s3.bucket, key, image));
+    const { keys, bytes } = await seedPhotos('ahead/', 12, 120, 90);
     const stages: SourceStages[] = [];
     const logger: Logger = {
       debug: (message, data) => message === 'resizeMany: stages' && stages.push(data as SourceStages),
@@ -91,7 +97,7 @@ describe('a run', () => {
       error() {},
     };
     // Room for two sources at a time (concurrency 1 × 2 × maxInputBytes holds two of these, not three).
-    const maxInputBytes = Math.ceil(image.length * 1.2);
+    const maxInputBytes = Math.ceil(bytes * 1.2);
     const out = (await actions.resizeMany!(
       { prefix: 'ahead/', sizes: ['24x24'], destinationKey: 'ahead-out/{name}.{ext}', concurrency: 1, maxInputBytes },
       { connection: s3.connection(), logger },
@@ -121,10 +127,7 @@ describe('a run', () => {
   });
 
   it('reads ahead under the host\'s signal without Node warning of a listener leak', async () => {
-    const client = rawClient(s3.endpoint);
-    const image = await photo(60, 40);
-    const keys = Array.from({ length: 24 }, (_, i) => `signal/img-${String(i).padStart(2, '0')}.jpg`);
-    await eachLimit(keys, 8, (key) => putObject(client, s3.bucket, key, image));
+    await seedPhotos('signal/', 24, 60, 40);
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on('warning', onWarning);
