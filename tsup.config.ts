@@ -9,6 +9,9 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
+    // import.meta.url in the CJS build too: the validators and lazily loaded dependencies resolve
+    // their CommonJS helpers from it (createRequire).
+    shims: true,
     target: 'node20',
     platform: 'node',
   },

@@ -13,13 +13,6 @@ export default defineConfig({
     pool: 'forks',
     // CI reads the counts from the JSON report (.ci/run), not from the console summary.
     reporters: ['default', 'json'],
-    // Known SDK defect: @smithy/core's retry `race()` leaves an AbortError promise unobserved when a
-    // run is cancelled while the SDK waits between retries. Only that exact error is ignored; any
-    // other unhandled error still fails the run. Remove once the SDK observes its own promise.
-    onUnhandledError(error) {
-      const stack = (error as { stack?: string }).stack ?? '';
-      return !(error.name === 'AbortError' && error.message === 'Request aborted' && stack.includes('submodules/retry'));
-    },
     outputFile: { json: 'reports/vitest.json' },
   },
 });

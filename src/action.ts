@@ -106,6 +106,8 @@ export async function runHook<I, O>(validate: Validator<I>, rawInput: unknown, a
     logger,
     progress: progress && guarded(progress, logger),
     async send(command, about) {
+      // No request starts once the run is cancelled.
+      if (abort.aborted) throw mapError(abort.reason, context(about, command));
       const request = abort.child();
       try {
         return await abortable(lease.client.send(command, request.signal ? { abortSignal: request.signal } : {}), request.signal);

@@ -2,7 +2,11 @@
  * Content types: detected from a key's extension when the user gives none (mime-db, through
  * mime-types: the table Express and most of npm use), and read back for text decoding.
  */
-import { lookup } from 'mime-types';
+import type { lookup as Lookup } from 'mime-types';
+import { requireOnUse } from './lazy.js';
+
+// mime-db's table (about 200 KB of JSON) is parsed on the first lookup, not when the entry loads.
+let lookup: typeof Lookup | undefined;
 
 /**
  * Where mime-db has no type, or an older one than IANA now registers
@@ -31,6 +35,7 @@ export function contentTypeForKey(key: string): string | undefined {
   const dot = name.lastIndexOf('.');
   // No extension, or a dotfile such as `.env`: mime-types would read `env` as an extension.
   if (dot <= 0) return undefined;
+  lookup ??= (requireOnUse('mime-types') as typeof import('mime-types')).lookup;
   return OVERRIDES[name.slice(dot + 1).toLowerCase()] ?? (lookup(name) || undefined);
 }
 

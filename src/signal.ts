@@ -34,7 +34,12 @@ function cancellable(signal: AbortSignal): Cancellable {
 export function abortable<T>(work: Promise<T>, signal: AbortSignal | AbortScope | undefined): Promise<T> {
   if (!signal) return work;
   const cancel = signal instanceof AbortScope ? signal : cancellable(signal);
-  if (cancel.aborted) return Promise.reject(cancel.reason);
+  if (cancel.aborted) {
+    // The work was started and still settles: observe it, or its rejection (the SDK's "Request
+    // aborted") is unhandled and ends the process of a host that does not catch those.
+    work.catch(() => {});
+    return Promise.reject(cancel.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const stop = cancel.onAbort(() => reject(cancel.reason));
     work.then(

@@ -1,6 +1,5 @@
 import { Readable, Transform, pipeline } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { About, RunContext } from './action.js';
 import { ConnectorError } from './errors.js';
 import type { HeadOutput } from './generated/actions/head.output.js';
@@ -90,6 +89,8 @@ export async function upload(
     return { etag: unquoteEtag(done.ETag), size: body.byteLength, ...(done.VersionId ? { versionId: done.VersionId } : {}) };
   }
 
+  // lib-storage only now: most uploads are one PUT, and every cold start would pay for loading it.
+  const { Upload } = await import('@aws-sdk/lib-storage');
   const { signal } = ctx;
   let counter: (Transform & { bytes: number }) | undefined;
   let sourceError: unknown;

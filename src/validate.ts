@@ -1,27 +1,43 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type addFormatsPlugin from 'ajv-formats';
 import { editDistance } from './edit-distance.js';
 import { ConnectorError } from './errors.js';
+import { AJV_OPTIONS, ANNOTATION_KEYWORDS, validators } from './generated/validators.js';
+import { requireOnUse } from './lazy.js';
 import { looksLikeSecret } from './secret-shape.js';
 
-/** Form hints of the host contract, section 2: annotations only, so strict mode accepts them. */
-export const ANNOTATION_KEYWORDS = ['x-secret', 'x-order', 'x-group', 'x-enumNames', 'x-widget'] as const;
+export { ANNOTATION_KEYWORDS };
 
 type Schema = Record<string, unknown>;
 
-// ajv-formats is CommonJS; its default export arrives wrapped under some loaders.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
-  addFormatsModule) as typeof addFormatsModule;
+let runtimeAjv: Ajv2020 | undefined;
 
-/** One Ajv instance for the package: every schema is compiled once, on first use. */
-export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, useDefaults: true });
-  addFormats(ajv);
-  for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword });
-  return ajv;
+/**
+ * Ajv itself, for a schema the build did not compile (a test's own, or one added without `npm run
+ * generate`): loaded and set up on the first such schema only, with the build's own options, so
+ * the package's schemas never load it.
+ */
+function compileNow(schema: Schema): ValidateFunction {
+  if (!runtimeAjv) {
+    const { Ajv2020 } = requireOnUse('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    const addFormats = requireOnUse('ajv-formats') as typeof addFormatsPlugin;
+    runtimeAjv = new Ajv2020({ ...AJV_OPTIONS });
+    addFormats(runtimeAjv);
+    for (const keyword of ANNOTATION_KEYWORDS) runtimeAjv.addKeyword({ keyword });
+  }
+  return runtimeAjv.getSchema(String(schema.$id)) ?? runtimeAjv.compile(schema);
 }
 
-const ajv = createAjv();
+const built = new Map<string, ValidateFunction>();
+
+/** The build's validator for this schema (by $id, see scripts/generate-validators.mjs), else one compiled now. */
+function compiled(schema: Schema): ValidateFunction {
+  const id = schema.$id;
+  if (typeof id !== 'string' || !Object.hasOwn(validators, id)) return compileNow(schema);
+  let check = built.get(id);
+  if (!check) built.set(id, (check = validators[id]!()));
+  return check;
+}
 
 /** `("/metadata", "a/b")` → `/metadata/a~1b`: the JSON Pointer of an entry, escaped (RFC 6901). */
 export function childPointer(parent: string, name: string): string {
@@ -222,16 +238,16 @@ export interface Validator<T> {
 }
 
 /**
- * A validator for one schema. Compiles on first use, once; the caller's value is never mutated.
- * `label` prefixes field names in messages, e.g. "connection." for connection errors.
+ * A validator for one schema: the one built from it at build time, set up on first use; the caller's
+ * value is never mutated. `label` prefixes field names in messages, e.g. "connection." for connection errors.
  */
 export function validator<T>(schema: Schema, label = ''): Validator<T> {
-  let compiled: ValidateFunction | undefined;
+  let check: ValidateFunction | undefined;
   const validate = (value: unknown): T => {
-    compiled ??= ajv.getSchema(String(schema.$id)) ?? ajv.compile(schema);
+    check ??= compiled(schema);
     const copy: unknown = value === undefined ? undefined : structuredClone(value);
-    if (compiled(copy)) return copy as T;
-    const error = pickError(compiled.errors ?? []);
+    if (check(copy)) return copy as T;
+    const error = pickError(check.errors ?? []);
     const { message: text, field } = message(error, schema, label, secretValues(schema, copy));
     const sentence = /[.?!]$/.test(text) ? text : `${text}.`;
     throw new ConnectorError('InvalidInput', label ? `${sentence} Edit the connection to fix it.` : sentence, {

@@ -1,6 +1,6 @@
 /**
- * Types in src/generated/ come from schemas/ only: this fails when a schema changed and
- * `npm run generate` was not run, or when a generated file was edited by hand.
+ * Types and validators in src/generated/ come from schemas/ (and connector.json) only: this fails
+ * when a schema changed and `npm run generate` was not run, or when a generated file was edited by hand.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,16 +14,16 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-describe('generated types', () => {
+describe('generated types and validators', () => {
   let expected = new Map<string, string>();
   beforeAll(async () => {
     // A plain .mjs script (what `npm run generate` runs), loaded by URL so TypeScript does not need its types.
-    const script = new URL('../scripts/generate-types.mjs', import.meta.url).href;
+    const script = new URL('../scripts/generate.mjs', import.meta.url).href;
     const { generate } = (await import(script)) as { generate: () => Promise<Map<string, string>> };
     expected = await generate();
   }, 60_000);
 
-  it('has one generated file per schema', () => {
+  it('has one type file per schema, and the validators', () => {
     const onDisk = filesUnder(generatedDir).map((f) => relative(root, f)).sort();
     const wanted = [...expected.keys()].map((f) => relative(root, f)).sort();
     expect(onDisk, HINT).toEqual(wanted);

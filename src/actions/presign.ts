@@ -1,5 +1,4 @@
 import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput, type PutObjectCommandOutput } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BuildMiddleware } from '@smithy/types';
 import inputSchema from '../../schemas/actions/presign.input.json';
 import { defineAction } from '../action.js';
@@ -55,6 +54,8 @@ export const presign = defineAction({
         ...(input.responseContentType ? { ResponseContentType: input.responseContentType } : {}),
       });
     }
+    // Loaded on the first presign: no other action needs it.
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
     const signedAt = Date.now();
     let url: string;
     try {

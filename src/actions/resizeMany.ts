@@ -7,7 +7,7 @@ import type { ResizeManyOutput } from '../generated/actions/resizeMany.output.js
 import { resizeSource, type BatchPlan, type BatchSize } from '../image/batch.js';
 import { listCandidates, type ListedSource } from '../image/candidates.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../image/formats.js';
-import { forEachLimited, limiter } from '../image/pool.js';
+import { forEachLimited, limiter, MemoryBudget } from '../image/pool.js';
 import { checkOptions } from '../image/render.js';
 import { loadSharp } from '../image/sharp.js';
 import { devicePixels, parseSize } from '../image/size.js';
@@ -33,10 +33,19 @@ const MAX_WRITTEN_KEYS_LISTED = 1000;
 const DEFAULT_CONCURRENCY = Math.min(4, availableParallelism());
 
 /**
- * Images in hand per image being resized: while one is in sharp, the next is downloaded and the
- * last uploaded, so the CPU does not wait on S3. Each holds its source in memory (maxInputBytes).
+ * Sources in progress per CPU slot: checking their outputs, waiting for memory, downloading, in
+ * sharp or uploading. Only the ones in hand hold their bytes (the memory budget below); the others
+ * hold a listing entry, so enough HEADs run ahead to cover S3's latency (20-100 ms a request).
  */
-const IO_PER_CPU = 2;
+const SOURCES_PER_CPU = 8;
+
+/**
+ * Bytes a run holds at once per CPU slot, in sources of `maxInputBytes`: one in sharp and the next
+ * one downloaded. Sources in hand start at one per slot plus one, and widen by one each time sharp
+ * finds nothing ready, up to MAX_IN_HAND_PER_CPU per slot: no more read-ahead than the latency needs.
+ */
+const SOURCE_BYTES_PER_CPU = 2;
+const MAX_IN_HAND_PER_CPU = 4;
 
 /** A template must give each source, and each size of it, its own key. */
 function checkTemplate(template: KeyTemplate, sizes: BatchSize[]): void {
@@ -89,6 +98,12 @@ export const resizeMany = defineAction({
     };
 
     const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
+    const inProgress = concurrency * SOURCES_PER_CPU;
+    const memory = new MemoryBudget({
+      maxBytes: concurrency * SOURCE_BYTES_PER_CPU * input.maxInputBytes,
+      initialSources: concurrency + 1,
+      maxSources: concurrency * MAX_IN_HAND_PER_CPU,
+    });
     const plan: BatchPlan = {
       sizes,
       template,
@@ -98,7 +113,8 @@ export const resizeMany = defineAction({
       cacheControl: input.cacheControl,
       limits: input,
       force: input.force,
-      cpu: limiter(concurrency),
+      cpu: limiter(concurrency, () => memory.widen()),
+      memory,
     };
     const sharp = await loadSharp();
     const candidates = listCandidates(ctx, { prefix: fullPrefix, startAfter: resumeAfter ?? range.startAfter, endBefore: range.endBefore, accept });
@@ -152,7 +168,7 @@ export const resizeMany = defineAction({
     };
 
     try {
-      await forEachLimited(sources, concurrency * IO_PER_CPU, handle, ctx.signal);
+      await forEachLimited(sources, inProgress, handle, ctx.signal);
       if (ctx.signal?.aborted) throw ctx.fail(ctx.signal.reason);
     } catch (raw) {
       const error = ctx.fail(raw);

@@ -191,7 +191,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     client.on('error', () => upstream.destroy());
     client.once('close', () => upstream.destroy());
     const rate = fault?.kind === 'throttle' ? fault.bytesPerSecond : undefined;
-    const alive = () => !client.destroyed && !upstream.destroyed;
+    // A paced write goes on while its destination is open: bytes already received are delivered even
+    // after the source has closed (the emulator sends a body at once and closes).
+    const toUpstream = () => !upstream.destroyed;
+    const toClient = () => !client.destroyed;
 
     // Request: the head with `Connection: close`, then the body, cut or paced as the fault says.
     upstream.write(writeHead(request.head, ['connection', 'keep-alive'], [['Connection', 'close']]));
@@ -210,7 +213,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (rate === undefined) upstream.write(chunk);
       else {
         client.pause();
-        await paced(chunk, rate, (b) => upstream.write(b), alive);
+        await paced(chunk, rate, (b) => upstream.write(b), toUpstream);
         client.resume();
       }
     };
@@ -264,17 +267,31 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (rate === undefined) emit(chunk);
       else {
         upstream.pause();
-        await paced(chunk, rate, emit, alive);
+        await paced(chunk, rate, emit, toClient);
         upstream.resume();
       }
     };
+    // One chunk at a time, in order, and the end only after the last: paced chunks must not overlap, nor
+    // the client be ended while a paced write is still going (that cut throttled bodies short).
+    let forwarding = Promise.resolve();
+    const enqueue = (work: () => Promise<void> | void) => {
+      forwarding = forwarding.then(work, work);
+    };
     if (response.rest.length > 0) await forwardResponse(response.rest);
-    upstream.on('data', (chunk: Buffer) => void forwardResponse(chunk));
-    upstream.once('end', () => {
-      if (stopped || client.destroyed) return;
-      if (framing === 'chunked') client.write('0\r\n\r\n');
-      client.end();
+    upstream.on('data', (chunk: Buffer) => {
+      upstream.pause();
+      enqueue(async () => {
+        await forwardResponse(chunk);
+        if (!stopped) upstream.resume();
+      });
     });
+    upstream.once('end', () =>
+      enqueue(() => {
+        if (stopped || client.destroyed) return;
+        if (framing === 'chunked') client.write('0\r\n\r\n');
+        client.end();
+      }),
+    );
     upstream.resume();
   }
 

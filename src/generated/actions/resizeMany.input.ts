@@ -208,7 +208,7 @@ export interface ResizeManyInput {
    */
   force?: boolean;
   /**
-   * How many images are resized at once, one CPU core each. Default: the CPU cores, at most 4.
+   * How many images are resized at once, one CPU core each; downloads run ahead within 2 × the largest source per image. Default: the CPU cores, at most 4.
    */
   concurrency?: number;
   /**
