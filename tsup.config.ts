@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 import { hostBuilds } from './src/hosts/build.js';
 
@@ -14,6 +15,9 @@ export default defineConfig([
     shims: true,
     target: 'node20',
     platform: 'node',
+    // Each schema's validator is its own CommonJS file, required on first use from beside the bundle
+    // (src/generated/validators.js loads `./validators/<schema>.cjs` relative to itself, then to dist/index.*).
+    onSuccess: async () => cpSync('src/generated/validators', 'dist/validators', { recursive: true }),
   },
   {
     // The emulator on its own, for the benchmarks under bench/.

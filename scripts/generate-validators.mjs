@@ -2,9 +2,11 @@
 // code): the entry compiles no schema when it loads, never loads Ajv itself, and runs where `new
 // Function` is refused (strict CSP). src/validate.ts looks each schema up by its $id.
 //
-// Which schemas: every schema connector.json names (the connection, each action's and each
-// trigger's input and output, whatever section is added next), and every JSON schema a module under
-// src/ imports and passes to `validator()`. Nothing is listed by hand.
+// Which schemas: the ones the connector validates at run time, that is the connection and every
+// hook's input wherever connector.json names them (each action's and trigger's, whatever section is
+// added next), and every JSON schema a module under src/ imports and passes to `validator()`. Output
+// schemas describe what a hook returns for the host; nothing validates them at run time, and building
+// them would only add to the code every cold start parses. Nothing is listed by hand.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +26,15 @@ const OPTIONS = { strict: true, allErrors: true, verbose: true, useDefaults: tru
 /** Form hints of the host contract, section 2: annotations only, so strict mode accepts them. */
 const ANNOTATION_KEYWORDS = ['x-secret', 'x-order', 'x-group', 'x-enumNames', 'x-widget'];
 
-/** Every schema path connector.json names: any string under schemas/ ending in .json, but its own `$schema`. */
-function manifestSchemas(node, found = new Set()) {
-  if (Array.isArray(node)) for (const item of node) manifestSchemas(item, found);
+/** The keys under which connector.json names a schema the connector validates: `connection.schema`, each `input`. */
+const VALIDATED = new Set(['schema', 'input']);
+
+/** Every schema path connector.json names under a validated key, at any depth. */
+export function manifestSchemas(node, found = new Set(), key = '') {
+  if (Array.isArray(node)) for (const item of node) manifestSchemas(item, found, key);
   else if (node !== null && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) if (key !== '$schema') manifestSchemas(value, found);
-  } else if (typeof node === 'string' && /^schemas\/.+\.json$/.test(node)) found.add(node);
+    for (const [name, value] of Object.entries(node)) manifestSchemas(value, found, name);
+  } else if (typeof node === 'string' && VALIDATED.has(key) && /^schemas\/.+\.json$/.test(node)) found.add(node);
   return found;
 }
 
@@ -57,7 +62,7 @@ async function validatedImports(found = new Set()) {
 export async function generateValidators() {
   const manifest = JSON.parse(await readFile(join(root, 'connector.json'), 'utf8'));
   const paths = [...new Set([...manifestSchemas(manifest), ...(await validatedImports())])].sort();
-  const ajv = new Ajv2020({ ...OPTIONS, code: { source: true, esm: true, lines: true } });
+  const ajv = new Ajv2020({ ...OPTIONS });
   addFormats(ajv);
   for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword });
   const ids = new Map();
@@ -68,30 +73,31 @@ export async function generateValidators() {
     ids.set(schema.$id, path);
     ajv.addSchema(schema);
   }
-  // One standalone module per schema, each wrapped in a function that builds it on first call: loading
-  // the entry only parses them, and an action's first call builds its own validator.
-  // Standalone code reaches Ajv's runtime helpers (ucs2length, formats) with require(): this ES module
-  // gets one of its own, resolved from where the code lands (src/generated, or dist/).
-  const factories = [...ids.keys()].map((id) => {
-    const name = String(ajv.getSchema(id).source.validateName);
-    const code = standaloneCode(ajv, { [name]: id })
-      .replace(/^"use strict";/, '')
-      .replace(`export const ${name} = ${name};`, '')
-      .trim();
-    return `  ${JSON.stringify(id)}: () => {
-${code}
-return ${name};
-  },`;
+  // One CommonJS file per schema under validators/, each required on its first use: importing the entry
+  // parses none of them, and an action's first call parses only the schemas it validates against (the
+  // connection's and its input's). CommonJS because validate() is synchronous and Node 20 cannot
+  // require an ES module; Ajv's standalone code reaches its runtime helpers (ucs2length, formats) with
+  // require() too. The build copies the folder beside the bundle (tsup.config.ts), so `./validators/`
+  // resolves from this module in src/generated/ and from dist/index.js alike.
+  const cjs = new Ajv2020({ ...OPTIONS, code: { source: true, esm: false, lines: true } });
+  addFormats(cjs);
+  for (const keyword of ANNOTATION_KEYWORDS) cjs.addKeyword({ keyword });
+  for (const path of ids.values()) cjs.addSchema(JSON.parse(await readFile(join(root, path), 'utf8')));
+  const files = new Map();
+  const entries = [...ids].map(([id, path]) => {
+    const file = `${path.replace(/^schemas\//, '').replace(/\.json$/, '').replace(/\//g, '.')}.cjs`;
+    files.set(join(outDir, 'validators', file), `${BANNER}\n${standaloneCode(cjs, cjs.getSchema(id))}\n`);
+    return `  ${JSON.stringify(id)}: () => load(${JSON.stringify(`./validators/${file}`)}),`;
   });
   const js = [
     BANNER,
-    `// Validators for ${ids.size} schemas, compiled by Ajv's ${ajv.constructor.name} with AJV_OPTIONS.`,
+    `// Validators for ${ids.size} schemas, compiled by Ajv's ${ajv.constructor.name} with AJV_OPTIONS, one file each in validators/.`,
     "import { createRequire } from 'node:module';",
-    'const require = createRequire(import.meta.url);',
+    'const load = createRequire(import.meta.url);',
     `export const AJV_OPTIONS = ${JSON.stringify(OPTIONS)};`,
     `export const ANNOTATION_KEYWORDS = ${JSON.stringify(ANNOTATION_KEYWORDS)};`,
-    "/** By each schema's $id, a function that builds its validator. */",
-    `export const validators = {\n${factories.join('\n')}\n};`,
+    "/** By each schema's $id, a function that loads its validator (call it once). */",
+    `export const validators = {\n${entries.join('\n')}\n};`,
     '',
   ].join('\n');
   const dts = [
@@ -105,8 +111,5 @@ return ${name};
     'export declare const validators: Readonly<Record<string, () => ValidateFunction>>;',
     '',
   ].join('\n');
-  return new Map([
-    [join(outDir, 'validators.js'), js],
-    [join(outDir, 'validators.d.ts'), dts],
-  ]);
+  return new Map([[join(outDir, 'validators.js'), js], [join(outDir, 'validators.d.ts'), dts], ...files]);
 }

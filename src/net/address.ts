@@ -4,7 +4,8 @@
  * multi-tenant host may block, or a public one. IPv6 forms that carry an IPv4 address (mapped,
  * NAT64, 6to4, Teredo, IPv4-compatible) are judged by the IPv4 address they reach.
  */
-import ipaddr from 'ipaddr.js';
+import type ipaddr from 'ipaddr.js';
+import { requireOnUse } from '../lazy.js';
 
 export type AddressKind = 'refused' | 'internal' | 'public';
 
@@ -44,45 +45,71 @@ const INTERNAL: readonly Range[] = [
 ];
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-const compile = (ranges: readonly Range[]) => ranges.map(([cidr, why]) => ({ cidr: ipaddr.parseCIDR(cidr) as Cidr, why }));
-const REFUSED_RANGES = compile(REFUSED);
-const INTERNAL_RANGES = compile(INTERNAL);
+type Ranges = Array<{ cidr: Cidr; why: string }>;
 
-function within(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: ReturnType<typeof compile>): string | undefined {
+interface Tables {
+  ipaddr: typeof ipaddr;
+  refused: Ranges;
+  internal: Ranges;
+  /** IPv6 prefixes whose last 32 bits are an IPv4 address a packet ends up at. */
+  tailEmbedding: Array<readonly [Cidr, string]>;
+  sixToFour: Cidr;
+  teredo: Cidr;
+}
+
+let tables: Tables | undefined;
+
+/**
+ * ipaddr.js and the ranges parsed by it, on the first address judged rather than with the entry:
+ * a cold start that never meets a custom endpoint's address does not pay for them.
+ */
+function loaded(): Tables {
+  if (tables) return tables;
+  const lib = requireOnUse('ipaddr.js') as typeof ipaddr;
+  const cidr = (text: string) => lib.parseCIDR(text) as Cidr;
+  const compile = (ranges: readonly Range[]): Ranges => ranges.map(([text, why]) => ({ cidr: cidr(text), why }));
+  tables = {
+    ipaddr: lib,
+    refused: compile(REFUSED),
+    internal: compile(INTERNAL),
+    tailEmbedding: [
+      [cidr('::ffff:0:0/96'), 'IPv4-mapped'],
+      [cidr('64:ff9b::/96'), 'NAT64'],
+      [cidr('64:ff9b:1::/48'), 'local NAT64'],
+      [cidr('::ffff:0:0:0/96'), 'IPv4-translated'],
+      [cidr('::/96'), 'IPv4-compatible'],
+    ],
+    sixToFour: cidr('2002::/16'),
+    teredo: cidr('2001::/32'),
+  };
+  return tables;
+}
+
+function within(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: Ranges): string | undefined {
   return ranges.find(({ cidr }) => address.kind() === cidr[0].kind() && address.match(cidr))?.why;
 }
 
-const ipv4 = (bytes: number[]) => new ipaddr.IPv4(bytes);
-
-/** IPv6 prefixes whose last 32 bits are an IPv4 address a packet ends up at. */
-const TAIL_EMBEDDING: ReadonlyArray<readonly [Cidr, string]> = [
-  [ipaddr.parseCIDR('::ffff:0:0/96') as Cidr, 'IPv4-mapped'],
-  [ipaddr.parseCIDR('64:ff9b::/96') as Cidr, 'NAT64'],
-  [ipaddr.parseCIDR('64:ff9b:1::/48') as Cidr, 'local NAT64'],
-  [ipaddr.parseCIDR('::ffff:0:0:0/96') as Cidr, 'IPv4-translated'],
-  [ipaddr.parseCIDR('::/96') as Cidr, 'IPv4-compatible'],
-];
-const SIX_TO_FOUR = ipaddr.parseCIDR('2002::/16') as Cidr;
-const TEREDO = ipaddr.parseCIDR('2001::/32') as Cidr;
+const ipv4 = (bytes: number[]) => new (loaded().ipaddr.IPv4)(bytes);
 
 /** The IPv4 address an IPv6 address carries, and the name of the form that carries it. */
 function embeddedIpv4(address: ipaddr.IPv6): { ipv4: ipaddr.IPv4; form: string } | undefined {
+  const { tailEmbedding, sixToFour, teredo } = loaded();
   const bytes = address.toByteArray();
-  for (const [cidr, form] of TAIL_EMBEDDING) {
+  for (const [cidr, form] of tailEmbedding) {
     // :: and ::1 sit inside ::/96 but are IPv6's own unspecified and loopback addresses.
     if (address.match(cidr) && !(form === 'IPv4-compatible' && bytes.slice(12, 15).every((b) => b === 0) && bytes[15]! <= 1)) {
       return { ipv4: ipv4(bytes.slice(12)), form };
     }
   }
-  if (address.match(SIX_TO_FOUR)) return { ipv4: ipv4(bytes.slice(2, 6)), form: '6to4' };
+  if (address.match(sixToFour)) return { ipv4: ipv4(bytes.slice(2, 6)), form: '6to4' };
   // Teredo carries the client's IPv4 address with every bit flipped.
-  if (address.match(TEREDO)) return { ipv4: ipv4(bytes.slice(12).map((b) => b ^ 0xff)), form: 'Teredo' };
+  if (address.match(teredo)) return { ipv4: ipv4(bytes.slice(12).map((b) => b ^ 0xff)), form: 'Teredo' };
   return undefined;
 }
 
 function judge(address: ipaddr.IPv4 | ipaddr.IPv6): AddressVerdict {
   const text = address.toString();
-  const refused = within(address, REFUSED_RANGES);
+  const refused = within(address, loaded().refused);
   if (refused) return { kind: 'refused', address: text, why: refused };
   if (address.kind() === 'ipv6') {
     const embedded = embeddedIpv4(address as ipaddr.IPv6);
@@ -93,7 +120,7 @@ function judge(address: ipaddr.IPv4 | ipaddr.IPv6): AddressVerdict {
       return { kind, address: text, why: `the ${embedded.form} form of ${inner.address}, ${inner.why}` };
     }
   }
-  const internal = within(address, INTERNAL_RANGES);
+  const internal = within(address, loaded().internal);
   if (internal) return { kind: 'internal', address: text, why: internal };
   // Documentation, benchmarking and other special-purpose ranges are no S3 service's public address.
   const range = address.range();
@@ -105,5 +132,6 @@ function judge(address: ipaddr.IPv4 | ipaddr.IPv6): AddressVerdict {
 export function classifyAddress(text: string): AddressVerdict | undefined {
   const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
   // Loose IPv4 spellings (0x7f.1, 2130706433, 0177.1) count as addresses, as they do for getaddrinfo.
-  return ipaddr.isValid(bare) ? judge(ipaddr.parse(bare)) : undefined;
+  const { ipaddr: lib } = loaded();
+  return lib.isValid(bare) ? judge(lib.parse(bare)) : undefined;
 }

@@ -16,6 +16,8 @@ export const ON_DEMAND = {
   '@aws-sdk/s3-request-presigner': /^@aws-sdk\/s3-request-presigner\//,
   'ajv (compiler)': /^ajv\/dist\/core\.js$/,
   'mime-types': /^mime-types\//,
+  // The endpoint guard's address parser: loaded once a custom endpoint's address is judged.
+  'ipaddr.js': /^ipaddr\.js\//,
 };
 
 /** Modules loaded from node_modules now, as `package/path/in/it.js`. */
