@@ -1,17 +1,18 @@
 /**
  * Node-RED as a user runs it (node-red 5.0.7's own `node-red` command on Node 24, in a child process on
  * 127.0.0.1): the adapter installed in the user folder's node_modules, admin auth on, flows deployed
- * through the admin API, a persistent context store. It proves what the test helper cannot: the key
- * picker's admin endpoint behind Node-RED's real admin auth, and a trigger that goes on from its saved
- * state after Node-RED restarts.
+ * through the admin API, a persistent context store, and its editor in Debian's headless chromium. It
+ * proves what the test helper cannot: the key picker's admin endpoint behind Node-RED's real admin auth
+ * and in the editor's form, and a trigger that goes on from its saved state after Node-RED restarts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
 import { rawClient } from '../helpers/seed.js';
@@ -202,5 +203,48 @@ describe('the key picker’s admin endpoint', () => {
     const plain = await suggest({ connection: 'conn', operation: 'get', field: '/as' }, editor);
     expect(plain.status).toBe(400);
     expect(await plain.json()).toMatchObject({ code: 'InvalidInput', message: expect.stringContaining('suggests nothing for `/as`') });
+  });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.skipIf(!existsSync(CHROMIUM))('the editor, in a real browser', () => {
+  it('shows the trigger node’s form from the manifest, and completes a prefix from the bucket as the user types', { timeout: 60_000 }, async () => {
+    await Promise.all(['pick/docs/a.txt', 'pick/cat.png'].map(put));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      page.setDefaultTimeout(20_000);
+      // Nothing leaves the machine: the editor may ask only the Node-RED on 127.0.0.1.
+      await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+
+      await page.goto(admin(''));
+      await page.locator('#node-dialog-login-username').fill('editor');
+      await page.locator('#node-dialog-login-password').fill(USERS.editor);
+      await page.locator('#node-dialog-login-submit').click();
+      await page.waitForFunction(() => (globalThis as unknown as { RED?: { nodes: { node(id: string): unknown } } }).RED?.nodes.node('watch'));
+      await page.evaluate(() => {
+        const { RED } = globalThis as unknown as { RED: { editor: { edit(node: unknown): void }; nodes: { node(id: string): unknown } } };
+        RED.editor.edit(RED.nodes.node('watch'));
+      });
+
+      await page.locator('#node-input-trigger').waitFor();
+      expect(await page.locator('#node-input-trigger option').allTextContents()).toEqual(['New or updated object']);
+      expect(await page.locator('#node-input-interval').inputValue()).toBe('5');
+      expect(await page.locator('#node-input-interval').getAttribute('min')).toBe('5');
+      const prefix = page.locator('#s3-trigger-fields .form-row:has(input[data-field="prefix"]) input.red-ui-typedInput-input');
+      expect(await prefix.inputValue()).toBe('persist/');
+
+      await prefix.fill('');
+      await prefix.pressSequentially('pick/', { delay: 30 });
+      const completions = page.locator('.red-ui-autoComplete-container');
+      await completions.getByText('pick/docs/').waitFor();
+      expect(await completions.innerText()).not.toContain('pick/cat.png');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
