@@ -45,10 +45,11 @@ export const hostBuilds: Options[] = [
     N8N,
     {
       'nodes/AmazonS3Connector/AmazonS3Connector.node': 'src/hosts/n8n/AmazonS3Connector.node.ts',
+      'nodes/AmazonS3ConnectorTrigger/AmazonS3ConnectorTrigger.node': 'src/hosts/n8n/AmazonS3ConnectorTrigger.node.ts',
       'credentials/AmazonS3ConnectorApi.credentials': 'src/hosts/n8n/AmazonS3ConnectorApi.credentials.ts',
     },
     ['n8n-workflow'],
-    copyIcon(`${N8N}/nodes/AmazonS3Connector`, `${N8N}/credentials`),
+    copyIcon(`${N8N}/nodes/AmazonS3Connector`, `${N8N}/nodes/AmazonS3ConnectorTrigger`, `${N8N}/credentials`),
   ),
   adapter('packages/piece-amazon-s3/dist', { index: 'src/hosts/activepieces/index.ts' }, ['@activepieces/pieces-framework', '@activepieces/shared']),
   adapter('packages/node-red-amazon-s3/dist', { 'amazon-s3': 'src/hosts/node-red/amazon-s3.ts' }, [], async () => {

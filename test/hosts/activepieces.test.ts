@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ApFile, PieceAuthProperty, PieceMetadata, PiecePropertyMap, type Action, type Piece } from '@activepieces/pieces-framework';
+import { ApFile, PieceAuthProperty, PieceMetadata, PiecePropertyMap, TriggerStrategy, type Action, type DropdownState, type Piece, type Trigger } from '@activepieces/pieces-framework';
 import { extractPieceFromModule } from '@activepieces/shared';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,12 @@ import { photo } from '../helpers/images.js';
 import { installAdapter, ROOT } from './helpers/install.js';
 
 const MiB = 1024 * 1024;
-const manifest = createRequire(import.meta.url)(path.join(ROOT, 'connector.json')) as { actions: { id: string; name: string }[] };
+interface Entry {
+  id: string;
+  name: string;
+  suggest?: Record<string, string>;
+}
+const manifest = createRequire(import.meta.url)(path.join(ROOT, 'connector.json')) as { actions: Entry[]; triggers: Entry[] };
 const pkg = createRequire(import.meta.url)(path.join(ROOT, 'packages/piece-amazon-s3/package.json')) as { name: string; version: string };
 
 const s3 = useEmulator();
@@ -71,14 +76,16 @@ describe('the piece, as Activepieces loads it', () => {
   it('is found by extractPieceFromModule and passes the framework’s own metadata schema', () => {
     const metadata = piece.metadata();
     const json = JSON.parse(JSON.stringify({ ...metadata, name: pkg.name, version: pkg.version })) as typeof metadata & { name: string; version: string };
-    expect(PieceMetadata.safeParse({ ...json, auth: undefined, actions: {} }).error).toBeUndefined();
+    // The piece, and each trigger, without props first.
+    const triggers = Object.fromEntries(Object.entries(json.triggers).map(([name, trigger]) => [name, { ...trigger, props: {} }]));
+    expect(PieceMetadata.safeParse({ ...json, auth: undefined, actions: {}, triggers }).error).toBeUndefined();
     // Then each prop on its own. The framework's zod schema is stricter than its own builders in two
     // places, so it rejects props built as Activepieces' own pieces build them: PieceAuth.SecretText
     // inside CustomAuth, and Property.Array without sub-properties (a list of strings). Nothing else.
     const auth = json.auth as { props: Record<string, { type: string }> };
     const rejected = [
       ...Object.entries(auth.props).filter(([name, prop]) => !PieceAuthProperty.safeParse({ ...auth, props: { [name]: prop } }).success),
-      ...Object.values(json.actions).flatMap((action) =>
+      ...[...Object.values(json.actions), ...Object.values(json.triggers)].flatMap((action) =>
         Object.entries(action.props as Record<string, { type: string; properties?: unknown }>).filter(([name, prop]) => !PiecePropertyMap.safeParse({ [name]: prop }).success),
       ),
     ];
@@ -94,6 +101,25 @@ describe('the piece, as Activepieces loads it', () => {
     expect(Object.values(piece.actions()).map((a) => a.displayName)).toEqual(manifest.actions.map((a) => a.name));
   });
 
+  it('has one polling trigger per manifest trigger, with props from its input schema', () => {
+    expect(Object.keys(piece.triggers())).toEqual(manifest.triggers.map((t) => t.id));
+    const trigger = piece.getTrigger('objectChanged')!;
+    expect(trigger).toMatchObject({ displayName: 'New or updated object', type: TriggerStrategy.POLLING, testStrategy: 'TEST_FUNCTION' });
+    const props = trigger.props as Record<string, { type: string; required: boolean; defaultValue?: unknown }>;
+    expect(props.mode).toMatchObject({ type: 'STATIC_DROPDOWN', defaultValue: 'scan' });
+    expect(props.suffixes).toMatchObject({ type: 'ARRAY', required: false });
+    expect(props.prefix).toMatchObject({ type: 'DROPDOWN', refreshOnSearch: true });
+  });
+
+  it('makes every field the manifest suggests for a dropdown that searches as the user types', () => {
+    for (const entry of [...manifest.actions, ...manifest.triggers]) {
+      const props = (piece.getAction(entry.id) ?? piece.getTrigger(entry.id))!.props as Record<string, { type: string; refreshOnSearch?: boolean; options?: unknown }>;
+      for (const pointer of Object.keys(entry.suggest ?? {})) {
+        expect(props[pointer.slice(1)], `${entry.id} ${pointer}`).toMatchObject({ type: 'DROPDOWN', refreshOnSearch: true, refreshers: [], options: expect.any(Function) });
+      }
+    }
+  });
+
   it('asks for the connection with custom auth: secrets as secret text, choices as dropdowns', () => {
     const auth = piece.auth as unknown as { type: string; props: Record<string, { type: string; required: boolean; defaultValue?: unknown }> };
     expect(auth.type).toBe('CUSTOM_AUTH');
@@ -105,7 +131,8 @@ describe('the piece, as Activepieces loads it', () => {
 
   it('gives each action props from its input schema, required as the schema says', () => {
     const props = piece.getAction('resize')!.props as Record<string, { type: string; required: boolean; description?: string }>;
-    expect(props.key).toMatchObject({ type: 'SHORT_TEXT', required: true });
+    expect(props.key).toMatchObject({ type: 'DROPDOWN', required: true });
+    expect(props.size).toMatchObject({ type: 'SHORT_TEXT', required: false });
     expect(props.width).toMatchObject({ type: 'NUMBER', required: false });
     expect(props.width!.description).toMatch(/\(1 to 16383\)$/);
     expect(props.format).toMatchObject({ type: 'STATIC_DROPDOWN' });
@@ -202,5 +229,112 @@ describe('files over the Buffer-only files API', () => {
     } finally {
       delete process.env.AP_MAX_FILE_SIZE_MB;
     }
+  });
+});
+
+/** The piece's store, as the engine keeps it: JSON values by key. */
+function memoryStore() {
+  const values = new Map<string, string>();
+  return {
+    values,
+    async put<T>(key: string, value: T) {
+      values.set(key, JSON.stringify(value));
+      return value;
+    },
+    async get<T>(key: string) {
+      const value = values.get(key);
+      return value === undefined ? null : (JSON.parse(value) as T);
+    },
+    async delete(key: string) {
+      values.delete(key);
+    },
+  };
+}
+
+type Hook = (ctx: never) => Promise<unknown>;
+
+/** A trigger hook's context as the engine builds it for a polling trigger. */
+function triggerContext(store: ReturnType<typeof memoryStore>, propsValue: Record<string, unknown>, connection: object = s3.connection()) {
+  return {
+    auth: { type: 'CUSTOM_AUTH', props: connection },
+    propsValue,
+    store,
+    files: filesService(memoryFiles()),
+    server: { apiUrl: 'http://127.0.0.1/', publicUrl: 'http://127.0.0.1/', token: '' },
+    setSchedule: () => {},
+  };
+}
+
+describe('the polling trigger, as the engine calls its hooks', () => {
+  const trigger = () => piece.getTrigger('objectChanged') as Trigger;
+  const call = async (hook: 'onEnable' | 'onDisable' | 'run' | 'test', ctx: object) => (trigger()[hook] as unknown as Hook)(ctx as never);
+  const keysOf = (events: unknown) => (events as { data: { key: string } }[]).map((e) => e.data.key);
+
+  it('baselines on enable, fires a new object once, keeps its state in the store and forgets it on disable', async () => {
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'inbox/old.txt', Body: 'old' }));
+    const store = memoryStore();
+    const ctx = triggerContext(store, { prefix: 'inbox/' });
+    await call('onEnable', ctx);
+    expect(JSON.parse(store.values.get('trigger')!)).toMatchObject({ trigger: 'objectChanged', state: { mode: 'scan' }, delivered: [] });
+    expect(await call('run', ctx)).toEqual([]);
+
+    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'inbox/new.txt', Body: 'new' }));
+    const events = (await call('run', ctx)) as { id: string; type: string; occurredAt: string }[];
+    expect(keysOf(events)).toEqual(['inbox/new.txt']);
+    expect(events[0]).toMatchObject({ id: expect.any(String), type: 'object.changed', occurredAt: expect.any(String) });
+    expect(await call('run', ctx)).toEqual([]);
+    expect(JSON.parse(store.values.get('trigger')!).delivered).toEqual([events[0]!.id]);
+
+    await call('onDisable', ctx);
+    expect(store.values.has('trigger')).toBe(false);
+  });
+
+  it('test shows the newest objects as sample events and leaves the store alone', async () => {
+    const store = memoryStore();
+    const ctx = triggerContext(store, { prefix: 'inbox/' });
+    await call('onEnable', ctx);
+    const before = store.values.get('trigger');
+    const samples = await call('test', ctx);
+    expect(keysOf(samples).toSorted()).toEqual(['inbox/new.txt', 'inbox/old.txt']);
+    expect(keysOf(samples).at(-1)).toBe('inbox/old.txt');
+    expect(store.values.get('trigger')).toBe(before);
+  });
+
+  it('a failing poll throws our ConnectorError and leaves the stored state as it was', async () => {
+    const store = memoryStore();
+    await call('onEnable', triggerContext(store, { prefix: 'inbox/' }));
+    const before = store.values.get('trigger');
+    const error = await call('run', triggerContext(store, { prefix: 'inbox/' }, s3.connection({ bucket: 'no-such-bucket' }))).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConnectorError', code: 'BucketNotFound', retryable: false, message: expect.stringContaining('no-such-bucket') });
+    expect(store.values.get('trigger')).toBe(before);
+  });
+});
+
+describe('the key picker (dropdown options)', () => {
+  type Options = (values: Record<string, unknown>, ctx: object) => Promise<DropdownState<string>>;
+  const options = (action: string, field: string) => (piece.getAction(action)!.props as Record<string, { options: Options }>)[field]!.options;
+  const propertyContext = (searchValue?: string) => ({ server: { apiUrl: 'http://127.0.0.1/', publicUrl: 'http://127.0.0.1/', token: '' }, ...(searchValue === undefined ? {} : { searchValue }) });
+
+  it('lists folders, then objects, under the text typed in the search box', async () => {
+    await Promise.all(['picker/docs/a.txt', 'picker/cat.png', 'picker/notes.txt'].map((key) => client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: 'x' }))));
+    const state = await options('get', 'key')({ auth: { type: 'CUSTOM_AUTH', props: s3.connection() } }, propertyContext('picker/'));
+    expect(state.disabled).toBe(false);
+    expect(state.options.map((o) => o.value)).toEqual(['picker/docs/', 'picker/cat.png', 'picker/notes.txt']);
+    expect(state.options[0]!.label).toBe('picker/docs/ (Folder)');
+    expect(state.options[2]!.label).toMatch(/^picker\/notes\.txt \(1 bytes, \d{4}-\d{2}-\d{2}\)$/);
+  });
+
+  it('offers only images for resize’s source, and only folders for a prefix', async () => {
+    const auth = { type: 'CUSTOM_AUTH', props: s3.connection() };
+    expect((await options('resize', 'key')({ auth }, propertyContext('picker/'))).options.map((o) => o.value)).toEqual(['picker/docs/', 'picker/cat.png']);
+    expect((await options('list', 'prefix')({ auth }, propertyContext('picker/'))).options.map((o) => o.value)).toEqual(['picker/docs/']);
+  });
+
+  it('asks for a connection first, and shows our diagnosis where the options would be', async () => {
+    expect(await options('get', 'key')({}, propertyContext())).toEqual({ disabled: true, placeholder: 'Choose a connection first', options: [] });
+    const wrong = await options('get', 'key')({ auth: s3.connection({ secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY' }) }, propertyContext());
+    expect(wrong.options).toEqual([]);
+    expect(wrong.placeholder).toMatch(/secret access key does not match/i);
+    expect(wrong.placeholder).not.toMatch(/wJalrXUtnFEMI/);
   });
 });

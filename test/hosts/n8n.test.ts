@@ -20,7 +20,7 @@ import { chain, node, START_TYPE, startN8n, type N8n } from './n8n/harness.js';
 
 const MiB = 1024 * 1024;
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const manifest = JSON.parse(readFileSync(path.join(ROOT, 'connector.json'), 'utf8')) as { actions: { id: string }[] };
+const manifest = JSON.parse(readFileSync(path.join(ROOT, 'connector.json'), 'utf8')) as { actions: { id: string; suggest?: Record<string, string> }[] };
 
 const s3 = useEmulator();
 let n8n: N8n;
@@ -78,6 +78,24 @@ describe('the node n8n loads from the package', () => {
       .map(([name]) => name);
     expect(schemaAdvanced.slice(0, 5)).toEqual(['range', 'charset', 'versionId', 'ifMatch', 'ifNoneMatch']);
     expect(advanced.options!.map((o) => o.name)).toEqual(schemaAdvanced);
+  });
+
+  it('makes every field the manifest suggests for a resource locator: From List (searched) or By Key', () => {
+    const properties = n8n.description().properties;
+    const of = (operation: string, name: string) =>
+      [...properties, ...properties.flatMap((p) => (p.name === 'advanced' ? ((p.options ?? []) as INodeProperties[]).map((o) => ({ ...o, displayOptions: p.displayOptions })) : []))].find(
+        (p) => p.name === name && p.displayOptions?.show?.operation?.includes(operation) === true,
+      ) as INodeProperties;
+    for (const action of manifest.actions) {
+      for (const pointer of Object.keys(action.suggest ?? {})) {
+        const property = of(action.id, pointer.slice(1));
+        expect(property, `${action.id} ${pointer}`).toMatchObject({ type: 'resourceLocator', default: { mode: 'list', value: '' } });
+        expect(property.modes!.map((m) => m.name)).toEqual(['list', 'id']);
+        expect(property.modes![0]!.typeOptions).toEqual({ searchListMethod: `suggest${pointer.charAt(1).toUpperCase()}${pointer.slice(2)}`, searchable: true });
+      }
+    }
+    expect(of('list', 'prefix').modes![1]).toMatchObject({ displayName: 'By Prefix', placeholder: 'photos/2024/' });
+    expect(of('get', 'as').type).toBe('options');
   });
 
   it('builds the credential form from the connection schema, secrets as password fields', () => {
@@ -189,6 +207,53 @@ describe('workflows in n8n', () => {
       retryable: false,
       field: '/width',
     });
+  });
+});
+
+describe('the key picker (From List)', () => {
+  const credentials = () => s3.connection();
+  const search = (operation: string, method: string, options: { filter?: string; paginationToken?: string; credentials?: object } = {}) =>
+    n8n.listSearch({ method, parameters: { operation, key: { __rl: true, mode: 'list', value: '' } }, credentials: options.credentials ?? credentials(), ...options });
+
+  it('lists the folders, then the objects, under what the user types, with size and date', async () => {
+    await Promise.all(['picker/docs/a.txt', 'picker/img/cat.png', 'picker/readme.txt', 'picker/zebra.jpg'].map((key) => client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: 'x' }))));
+    const result = await search('get', 'suggestKey', { filter: 'picker/' });
+    expect(result.results.map((r) => r.value)).toEqual(['picker/docs/', 'picker/img/', 'picker/readme.txt', 'picker/zebra.jpg']);
+    expect(result.results[0]).toEqual({ name: 'picker/docs/', value: 'picker/docs/', description: 'Folder' });
+    expect(result.results[2]!.description).toMatch(/^1 bytes, \d{4}-\d{2}-\d{2}$/);
+    expect(result.paginationToken).toBeUndefined();
+  });
+
+  it('offers only images for resize’s source, as the manifest says', async () => {
+    const result = await search('resize', 'suggestKey', { filter: 'picker/' });
+    expect(result.results.map((r) => r.value)).toEqual(['picker/docs/', 'picker/img/', 'picker/zebra.jpg']);
+  });
+
+  it('pages with n8n’s pagination token: 150 objects in pages of 100', async () => {
+    await Promise.all(Array.from({ length: 150 }, (_, i) => client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `paged/${String(i).padStart(3, '0')}.txt`, Body: 'x' }))));
+    const first = await search('get', 'suggestKey', { filter: 'paged/' });
+    expect(first.results).toHaveLength(100);
+    expect(first.paginationToken).toEqual(expect.any(String));
+    const second = await search('get', 'suggestKey', { filter: 'paged/', paginationToken: first.paginationToken! });
+    expect(second.results.map((r) => r.value)).toEqual(Array.from({ length: 50 }, (_, i) => `paged/${String(100 + i).padStart(3, '0')}.txt`));
+    expect(second.paginationToken).toBeUndefined();
+  });
+
+  it('shows our diagnosis under the field when the connection is wrong', async () => {
+    const error = (await search('get', 'suggestKey', { credentials: s3.connection({ secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY' }) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & { context?: object };
+    expect(error.message).toMatch(/secret access key does not match/i);
+    expect(error.context).toMatchObject({ code: 'InvalidCredentials', retryable: false });
+  });
+
+  it('runs with the picked value: the node reads the key back out of the resource locator, expressions included', async () => {
+    const picked = s3Node('Picked', { operation: 'get', key: { __rl: true, mode: 'list', value: 'picker/readme.txt' }, as: 'text' });
+    const typed = node('Typed', n8n.nodeType, { operation: 'head', key: { __rl: true, mode: 'id', value: '={{ $json.key }}' } }, [400, 0]);
+    const run = await n8n.run([start, picked, typed], chain('Start', 'Picked', 'Typed'), { credentials: credentials() });
+    expect(output(run, 'Picked')[0]!.json).toMatchObject({ key: 'picker/readme.txt', text: 'x' });
+    expect(output(run, 'Typed')[0]!.json).toMatchObject({ key: 'picker/readme.txt', size: 1 });
   });
 });
 

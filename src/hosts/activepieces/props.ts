@@ -1,11 +1,13 @@
 /**
- * JSON Schema → Activepieces properties, as one table: a row per field kind (see ../shared/fields.ts).
- * Activepieces has no conditional or collapsed fields, so "exactly one of" members are all optional
- * (the connector's validation names the one missing) and advanced fields come last, marked as such.
+ * JSON Schema → Activepieces properties, as one table: a row per field kind (see ../shared/fields.ts), and
+ * a dropdown for a field the connector suggests for. Activepieces has no conditional or collapsed fields,
+ * so "exactly one of" members are all optional (the connector's validation names the one missing) and
+ * advanced fields come last, marked as such.
  */
 import { PieceAuth, Property } from '@activepieces/pieces-framework';
-import type { JsonSchema } from '../shared/contract.js';
-import { fieldsOf, type Field, type FieldKind } from '../shared/fields.js';
+import type { Contract, JsonSchema, Operation } from '../shared/contract.js';
+import { fieldsOf, inputFields, type Field, type FieldKind } from '../shared/fields.js';
+import { suggestOptions } from './suggest.js';
 
 type Props = Record<string, ReturnType<(typeof Property)[keyof typeof Property]>>;
 type AuthProps = Parameters<typeof PieceAuth.CustomAuth>[0]['props'];
@@ -45,11 +47,26 @@ export const ACTIVEPIECES_PROPERTY: Record<FieldKind, (field: Field) => Props[st
   file: (field) => Property.File(common<never>(field)),
 };
 
-/** The props of one action, basic fields first, then advanced ones, each in the schema's order. */
-export function actionProps(input: JsonSchema): Props {
-  const fields = fieldsOf(input);
+/**
+ * A suggested field: a dropdown whose options the connector gives for what is typed in its search box. The
+ * user can still map a value from an earlier step, as into any prop.
+ */
+function dropdown(contract: Contract, operation: Operation, field: Field): Props[string] {
+  return Property.Dropdown<string, boolean, undefined>({
+    ...common(field),
+    auth: undefined,
+    // Activepieces refreshes a dropdown's options when the connection changes, and here on each search.
+    refreshers: [],
+    refreshOnSearch: true,
+    options: suggestOptions(contract, operation, field),
+  });
+}
+
+/** The props of one action or trigger, basic fields first, then advanced ones, each in the schema's order. */
+export function operationProps(contract: Contract, operation: Operation): Props {
+  const fields = inputFields(operation);
   const ordered = [...fields.filter((f) => !f.advanced), ...fields.filter((f) => f.advanced)];
-  return Object.fromEntries(ordered.map((field) => [field.name, ACTIVEPIECES_PROPERTY[field.kind](field)]));
+  return Object.fromEntries(ordered.map((field) => [field.name, field.suggest ? dropdown(contract, operation, field) : ACTIVEPIECES_PROPERTY[field.kind](field)]));
 }
 
 /**

@@ -7,11 +7,12 @@ function describe(facts: ErrorFacts): string {
   return `${facts.code}${facts.field ? ` (${facts.field})` : ''}. ${retry}`;
 }
 
-export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
+/** `itemIndex`: the item that failed, when one did (a poll or a list search has none). */
+export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeOperationError {
   const facts = errorFacts(error);
   // The error itself, not its message: n8n keeps it as the cause, with its stack, for whoever debugs it.
   const cause = error instanceof Error ? error : facts.message;
-  const nodeError = new NodeOperationError(node, cause, { itemIndex, description: describe(facts), level: facts.code === 'Unexpected' ? 'error' : 'warning' });
+  const nodeError = new NodeOperationError(node, cause, { ...(itemIndex === undefined ? {} : { itemIndex }), description: describe(facts), level: facts.code === 'Unexpected' ? 'error' : 'warning' });
   // n8n swaps a message that mentions a network code (ECONNREFUSED...) for a generic one; ours already says
   // what failed and what to do.
   nodeError.message = facts.message;

@@ -16,10 +16,10 @@ import type {
 } from 'n8n-workflow';
 import type { FileRef } from '../../contract.js';
 import { runAction, type Contract, type Operation } from '../shared/contract.js';
-import { fieldsOf, fileOutputs, isUnset, toInput } from '../shared/fields.js';
+import { fieldsOf, fileOutputs, inputFields, isUnset, toInput } from '../shared/fields.js';
 import { N8nBinaryFiles } from './binary.js';
 import { errorJson, toNodeError } from './errors.js';
-import { ADVANCED, credentialProperties, isAdvanced, nodeProperties, ONE_OF, OPERATION, OUTPUT_BINARY } from './properties.js';
+import { ADVANCED, credentialProperties, isAdvanced, locatorValue, nodeProperties, ONE_OF, OPERATION, OUTPUT_BINARY } from './properties.js';
 
 /** n8n's names for the node and credential types; their classes are named like their files. */
 export const NODE_NAME = 'amazonS3Connector';
@@ -75,15 +75,22 @@ export function credentialTests(contract: Contract) {
   };
 }
 
-/** One item's parameters as the operation's input; a file field reads the item's binary data. */
-function readInput(fn: IExecuteFunctions, operation: Operation, itemIndex: number, files: N8nBinaryFiles): Record<string, unknown> {
-  const fields = fieldsOf(operation.input);
-  const advanced = fn.getNodeParameter(ADVANCED, itemIndex, {}) as IDataObject;
-  const chosen = fields.some((f) => f.exclusive) ? (fn.getNodeParameter(ONE_OF, itemIndex) as string) : undefined;
+/** Reads one parameter (resolved for the item at hand), or `fallback` when it is not set. */
+export type ParameterReader = (name: string, fallback: unknown) => unknown;
+
+/**
+ * An operation's input from the node's parameters: advanced fields from the Options collection, only the
+ * chosen member of an "exactly one of" group, a resource locator's value unwrapped; `file` turns a file
+ * field's value (a binary property name) into a FileRef.
+ */
+export function operationInput(operation: Operation, param: ParameterReader, file?: (value: unknown) => FileRef): Record<string, unknown> {
+  const fields = inputFields(operation);
+  const advanced = (param(ADVANCED, {}) ?? {}) as IDataObject;
+  const chosen = fields.some((f) => f.exclusive) ? param(ONE_OF, undefined) : undefined;
   return toInput(fields, (field) => {
     if (field.exclusive && field.name !== chosen) return undefined;
-    const value = isAdvanced(field) ? advanced[field.name] : fn.getNodeParameter(field.name, itemIndex, undefined);
-    return field.kind === 'file' && !isUnset(value) ? files.input(value as string) : value;
+    const value = locatorValue(isAdvanced(field) ? advanced[field.name] : param(field.name, undefined));
+    return field.kind === 'file' && file && !isUnset(value) ? file(value) : value;
   });
 }
 
@@ -111,7 +118,7 @@ export async function executeNode(this: IExecuteFunctions, contract: Contract): 
       const operation = contract.actions.find((a) => a.id === id);
       if (!operation) throw new Error(`Unknown operation "${id}": this node offers ${contract.actions.map((a) => a.id).join(', ')}.`);
       const files = new N8nBinaryFiles(this, i);
-      const input = readInput(this, operation, i, files);
+      const input = operationInput(operation, (name, fallback) => this.getNodeParameter(name, i, fallback), (value) => files.input(value as string));
       const output = (await runAction(contract, operation.id, input, { connection, files, logger: this.logger, ...(signal ? { signal } : {}) })) as IDataObject;
       results.push(toItem(this, operation, output, files, i));
     } catch (error) {

@@ -1,14 +1,17 @@
 /**
- * JSON Schema → n8n node properties, as one table: a row per field kind (see ../shared/fields.ts).
- * Everything else here places those properties: an operation selector, `displayOptions` per operation,
- * a choice for "exactly one of" groups, and a collection for the advanced group.
+ * JSON Schema → n8n node properties, as one table: a row per field kind (see ../shared/fields.ts), and a
+ * resource locator for a field the connector suggests for. Everything else here places those properties:
+ * an operation (or trigger) selector, `displayOptions` per operation, a choice for "exactly one of"
+ * groups, and a collection for the advanced group.
  */
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
-import type { JsonSchema, Operation } from '../shared/contract.js';
-import { fieldsOf, fileOutputs, type Field, type FieldKind } from '../shared/fields.js';
+import type { JsonSchema, Operation, SuggestKind } from '../shared/contract.js';
+import { fieldsOf, fileOutputs, inputFields, type Field, type FieldKind } from '../shared/fields.js';
 
-/** The operation selector's parameter name, n8n's own convention. */
+/** The action node's operation selector, n8n's own convention. */
 export const OPERATION = 'operation';
+/** The trigger node's selector, as n8n's trigger nodes name it. */
+export const EVENT = 'event';
 /** The collection that holds an operation's advanced fields. */
 export const ADVANCED = 'advanced';
 /** The choice among a `oneOf` group's fields ("exactly one of text, base64, json or file"). */
@@ -67,9 +70,42 @@ function bounds(field: Field, numberPrecision?: number): INodeProperties['typeOp
   };
 }
 
+/** The `methods.listSearch` entry behind a suggested field's "From list" mode, one per field name. */
+export function searchMethod(field: string): string {
+  return `suggest${field.charAt(0).toUpperCase()}${field.slice(1)}`;
+}
+
+const TYPED_MODE: Record<SuggestKind, { displayName: string; list: string }> = {
+  key: { displayName: 'By Key', list: 'Choose an object…' },
+  image: { displayName: 'By Key', list: 'Choose an image…' },
+  prefix: { displayName: 'By Prefix', list: 'Choose a folder…' },
+};
+
+/**
+ * A field the connector suggests for: n8n's resource locator, "From list" searching the bucket through
+ * `suggest` as the user types (filter → query, paginationToken → cursor), or the key typed ("By Key").
+ * Its value is `{ __rl, mode, value }`; the node reads `value` back (locatorValue).
+ */
+function locator(field: Field, kind: SuggestKind): ReturnType<Row> {
+  const typed = field.example === undefined || typeof field.example === 'object' ? {} : { placeholder: String(field.example) };
+  return {
+    type: 'resourceLocator',
+    default: { mode: 'list', value: (field.default as string | undefined) ?? '' },
+    modes: [
+      { displayName: 'From List', name: 'list', type: 'list', placeholder: TYPED_MODE[kind].list, typeOptions: { searchListMethod: searchMethod(field.name), searchable: true } },
+      { displayName: TYPED_MODE[kind].displayName, name: 'id', type: 'string', ...typed },
+    ],
+  };
+}
+
+/** A parameter's value as the input wants it: a resource locator's `value`, anything else as it is. */
+export function locatorValue(value: unknown): unknown {
+  return typeof value === 'object' && value !== null && '__rl' in value ? (value as { value?: unknown }).value : value;
+}
+
 /** One field as an n8n property. */
 export function toProperty(field: Field): INodeProperties {
-  const row = N8N_PROPERTY[field.kind](field);
+  const row = field.suggest ? locator(field, field.suggest) : N8N_PROPERTY[field.kind](field);
   return {
     displayName: field.title,
     name: field.name,
@@ -85,10 +121,10 @@ export function isAdvanced(field: Field): boolean {
   return field.advanced && !field.required && !field.exclusive;
 }
 
-/** An operation's own properties, each shown only for that operation. */
-export function operationProperties(operation: Operation): INodeProperties[] {
-  const show = { [OPERATION]: [operation.id] };
-  const fields = fieldsOf(operation.input);
+/** An operation's own properties, each shown only when `selector` names that operation. */
+export function operationProperties(operation: Operation, selector = OPERATION): INodeProperties[] {
+  const show = { [selector]: [operation.id] };
+  const fields = inputFields(operation);
   const exclusive = fields.filter((f) => f.exclusive);
   const properties: INodeProperties[] = [];
   if (exclusive.length > 0) {
@@ -133,18 +169,18 @@ export function operationProperties(operation: Operation): INodeProperties[] {
   return properties;
 }
 
-/** The operation selector and every operation's properties. */
-export function nodeProperties(operations: Operation[]): INodeProperties[] {
+/** The selector (OPERATION for actions, EVENT for triggers) and every operation's properties. */
+export function nodeProperties(operations: Operation[], selector = OPERATION): INodeProperties[] {
   return [
     {
-      displayName: 'Operation',
-      name: OPERATION,
+      displayName: selector === EVENT ? 'Trigger On' : 'Operation',
+      name: selector,
       type: 'options',
       noDataExpression: true,
-      default: operations[0]!.id,
+      default: operations[0]?.id ?? '',
       options: operations.map((op) => ({ name: op.name, value: op.id, description: op.description, action: op.name })),
     },
-    ...operations.flatMap(operationProperties),
+    ...operations.flatMap((operation) => operationProperties(operation, selector)),
   ];
 }
 

@@ -3,8 +3,8 @@
  * TypedInput types a field accepts in the action node's editor, and which input a connection field gets in
  * the config node's form. The runtime and the editor (built into the package's .html) share these.
  */
-import type { Contract, JsonSchema } from '../shared/contract.js';
-import { fieldsOf, type Field, type FieldKind } from '../shared/fields.js';
+import type { Contract, JsonSchema, Operation } from '../shared/contract.js';
+import { fieldsOf, inputFields, type Field, type FieldKind } from '../shared/fields.js';
 
 /** Where a value may come from, as Node-RED's TypedInput names its types. */
 const FROM_CONTEXT = ['msg', 'flow', 'global', 'env'];
@@ -49,14 +49,37 @@ function define(field: Field): FieldDefinition {
   return { ...field, ...row, ...(field.kind === 'switch' ? { choices: SWITCH_CHOICES } : {}) };
 }
 
+/** A connection schema's fields. */
 export function fieldDefinitions(schema: JsonSchema): FieldDefinition[] {
   return fieldsOf(schema).map(define);
 }
 
-/** The node types' names, from the manifest's id: `amazon-s3` and its config node `amazon-s3-connection`. */
-export function typeNames(contract: Contract) {
-  return { action: contract.manifest.id, connection: `${contract.manifest.id}-connection` };
+/** An action's fields, with their suggestions. */
+export function operationFields(operation: Operation): FieldDefinition[] {
+  return inputFields(operation).map(define);
 }
+
+/** A trigger's fields: no message starts a poll, so no value comes from `msg`. */
+export function triggerFields(operation: Operation): FieldDefinition[] {
+  return operationFields(operation).map((field) => ({ ...field, types: field.types.filter((type) => type !== 'msg') }));
+}
+
+/**
+ * The node types' names, from the manifest's id: the action node `amazon-s3`, its config node
+ * `amazon-s3-connection` and the trigger node `amazon-s3-trigger`.
+ */
+export function typeNames(contract: Contract) {
+  const id = contract.manifest.id;
+  return { action: id, connection: `${id}-connection`, trigger: `${id}-trigger` };
+}
+
+/** The admin endpoint the editor asks for suggestions (relative to Node-RED's admin root). */
+export function suggestPath(contract: Contract): string {
+  return `${typeNames(contract).action}/suggest`;
+}
+
+/** A trigger's polling interval in seconds: the node's, never below the trigger's minimum; a minute when unset. */
+export const DEFAULT_INTERVAL_SECONDS = 60;
 
 /** Everything the editor needs, as JSON embedded in the package's .html. */
 export function editorDefinitions(contract: Contract) {
@@ -67,6 +90,16 @@ export function editorDefinitions(contract: Contract) {
     description: manifest.description,
     icon: manifest.icon.split('/').pop()!,
     connection: fieldDefinitions(contract.connection),
-    actions: contract.actions.map((a) => ({ id: a.id, name: a.name, description: a.description, ...(a.group ? { group: a.group } : {}), fields: fieldDefinitions(a.input) })),
+    suggestPath: suggestPath(contract),
+    actions: contract.actions.map((a) => ({ id: a.id, name: a.name, description: a.description, ...(a.group ? { group: a.group } : {}), fields: operationFields(a) })),
+    triggers: contract.triggers.map((t) => ({
+      id: t.id,
+      name: t.name,
+      description: t.description,
+      ...(t.group ? { group: t.group } : {}),
+      minIntervalSeconds: t.minIntervalSeconds,
+      fields: triggerFields(t),
+    })),
+    defaultIntervalSeconds: DEFAULT_INTERVAL_SECONDS,
   };
 }

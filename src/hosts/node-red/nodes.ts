@@ -1,26 +1,24 @@
 /**
  * The Node-RED runtime side, derived when Node-RED loads the module from connector.json and the schemas:
- * a config node that holds a saved connection (its secret fields as Node-RED credentials, stored encrypted)
- * and an action node fed by messages. Inputs come from the editor's TypedInputs (a value, or a msg, flow,
- * global or env property); the output goes to msg.payload; files travel as Buffers inside the message,
- * bounded, since a message is held in memory.
+ * a config node that holds a saved connection (its secret fields as Node-RED credentials, stored encrypted),
+ * an action node fed by messages, a trigger node that polls on its own interval (trigger.ts), and the
+ * admin endpoint behind the editor's key picker (suggest.ts). Inputs come from the editor's TypedInputs;
+ * the output goes to msg.payload; files travel as Buffers inside the message, bounded, since a message is
+ * held in memory.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { FileRef } from '../../contract.js';
 import { BufferFiles } from '../shared/buffer-files.js';
-import { errorFacts, runAction, type Contract } from '../shared/contract.js';
-import { fileOutputs, inputValue, isUnset, toInput, type Field } from '../shared/fields.js';
-import { fieldDefinitions, typeNames } from './definitions.js';
+import { runAction, type Contract } from '../shared/contract.js';
+import { fileOutputs, toInput, type Field } from '../shared/fields.js';
+import { fieldDefinitions, operationFields, typeNames } from './definitions.js';
+import { connectionNode, logger, report, typedInput, type ConnectionNode, type TypedValue } from './runtime.js';
+import { registerSuggest } from './suggest.js';
+import { registerTrigger } from './trigger.js';
 
 const MiB = 1024 * 1024;
 /** The largest file one message carries: it is held whole in memory, and cloned when a wire fans out. */
 export const MAX_MESSAGE_FILE_BYTES = 64 * MiB;
-
-/** One action field as the editor saved it: a TypedInput's value and type. */
-interface TypedValue {
-  value: string;
-  type: string;
-}
 
 interface ConnectionDef extends NodeDef {
   [field: string]: unknown;
@@ -30,10 +28,6 @@ interface ActionDef extends NodeDef {
   connection: string;
   action: string;
   fields?: Record<string, TypedValue>;
-}
-
-interface ConnectionNode extends Node<Record<string, string>> {
-  connection: Record<string, unknown>;
 }
 
 /** A file field's value from the message: a Buffer, text (as UTF-8), or `{ data, name, contentType }`. */
@@ -74,7 +68,7 @@ export function registerNodes(RED: NodeAPI, contract: Contract): void {
   function ActionNode(this: Node, config: ActionDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const connection = RED.nodes.getNode(config.connection) as ConnectionNode | null;
+    const connection = connectionNode(RED, config.connection, types.connection);
     node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessageInFlow) => void, done: (error?: Error) => void) => {
       void (async () => {
         const hooks = await contract.hooks();
@@ -84,14 +78,7 @@ export function registerNodes(RED: NodeAPI, contract: Contract): void {
           const operation = contract.actions.find((a) => a.id === id);
           if (!operation) throw new hooks.ConnectorError('InvalidInput', `Unknown action "${id}": choose one of ${contract.actions.map((a) => a.id).join(', ')}.`);
           if (!connection) throw new hooks.ConnectorError('InvalidInput', 'The node has no connection: open it and choose or add one.');
-          const fields = fieldDefinitions(operation.input);
-          const saved = config.fields ?? {};
-          const input = toInput(fields, (field) => {
-            const typed = saved[field.name];
-            if (!typed || (typed.type === 'str' && typed.value === '') || (typed.type === 'choice' && typed.value === '')) return undefined;
-            const value: unknown = typed.type === 'choice' ? typed.value : RED.util.evaluateNodeProperty(typed.value, typed.type, node, msg);
-            return field.kind === 'file' && !isUnset(value) ? fileFrom(files, value, msg, field) : inputValue(field, value);
-          });
+          const input = typedInput(RED, node, operationFields(operation), config.fields ?? {}, msg, (value, field) => fileFrom(files, value, msg, field));
           node.status({ fill: 'blue', shape: 'dot', text: operation.id });
           const output = (await runAction(contract, operation.id, input, { connection: connection.connection, files, logger: logger(node) })) as Record<string, unknown>;
           msg.payload = toPayload(output, fileOutputs(operation.output), files);
@@ -99,26 +86,13 @@ export function registerNodes(RED: NodeAPI, contract: Contract): void {
           send(msg);
           done();
         } catch (caught) {
-          const error = files.refused ?? caught;
-          const facts = errorFacts(error);
-          node.status({ fill: 'red', shape: 'ring', text: facts.code });
-          // Node-RED copies the error's own `code` onto the catch node's msg.error, and keeps a message's
-          // earlier `error` as `_error`: there, the connector's code, message, retryable and field.
-          msg.error = facts;
-          done(error instanceof Error ? error : new Error(facts.message));
+          done(report(node, files.refused ?? caught, msg));
         }
       })();
     });
   }
   RED.nodes.registerType(types.action, ActionNode);
-}
 
-/** The contract's logger onto the node's log (debug lines go to Node-RED's trace level). */
-function logger(node: Node) {
-  return {
-    debug: (message: string) => node.trace(message),
-    info: (message: string) => node.log(message),
-    warn: (message: string) => node.warn(message),
-    error: (message: string) => node.warn(message),
-  };
+  registerTrigger(RED, contract);
+  registerSuggest(RED, contract);
 }

@@ -3,7 +3,7 @@
  * becomes one Field of a small set of kinds, in the form's order (`x-order`), with the contract's form
  * hints read once. Each host then maps a kind onto its own property type in a table of its own.
  */
-import type { JsonSchema } from './contract.js';
+import type { JsonSchema, Operation, SuggestKind } from './contract.js';
 
 /**
  * - `string`, `text` (multi-line), `secret`: text inputs;
@@ -36,6 +36,8 @@ export interface Field {
   example?: unknown;
   /** Members of a `oneOf` of single-field branches ("exactly one of text, base64, json or file"). */
   exclusive?: boolean;
+  /** Named in the operation's `suggest` map: its choices come from the connector while the user types. */
+  suggest?: SuggestKind;
 }
 
 const FILE_REF_FIELDS = ['id', 'name'];
@@ -83,8 +85,12 @@ export function exclusiveNames(schema: JsonSchema): string[] {
   return names.every((n): n is string => n !== undefined) ? names : [];
 }
 
-/** The schema's top-level properties as fields, in form order (`x-order`, then as written). */
-export function fieldsOf(schema: JsonSchema): Field[] {
+/**
+ * The schema's top-level properties as fields, in form order (`x-order`, then as written). `suggest` is an
+ * operation's map of JSON Pointers: a top-level field it names (`/key`) gets its kind; hosts' forms have no
+ * place for a nested one.
+ */
+export function fieldsOf(schema: JsonSchema, suggest: Record<string, SuggestKind> = {}): Field[] {
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((schema.required ?? []) as string[]);
   const exclusive = new Set(exclusiveNames(schema));
@@ -109,8 +115,15 @@ export function fieldsOf(schema: JsonSchema): Field[] {
       if (typeof s.maximum === 'number') field.maximum = s.maximum;
       if (examples.length > 0) field.example = examples[0];
       if (exclusive.has(name)) field.exclusive = true;
+      const suggested = suggest[`/${name}`];
+      if (suggested !== undefined && (kind === 'string' || kind === 'text')) field.suggest = suggested;
       return field;
     });
+}
+
+/** An operation's input fields, with the choices its `suggest` map gives them. */
+export function inputFields(operation: Operation): Field[] {
+  return fieldsOf(operation.input, operation.suggest);
 }
 
 /** Output fields that carry a FileRef: where a host attaches the binary data an action produced. */
