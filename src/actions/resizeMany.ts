@@ -65,6 +65,9 @@ function checkTemplate(template: KeyTemplate, sizes: BatchSize[]): void {
   }
 }
 
+/** "1 image", "2 images". */
+const images = (n: number) => `${n} ${n === 1 ? 'image' : 'images'}`;
+
 function counts({ processed, skipped, failed, written }: ResizeManyOutput) {
   return { processed, skipped, failed, written };
 }
@@ -176,8 +179,8 @@ export const resizeMany = defineAction({
       throw new ConnectorError(
         error.code,
         error.code === 'Aborted'
-          ? `The run was cancelled after ${done} images (${summary.processed} resized, ${summary.skipped} up to date, ${summary.failed} failed). Every output written is complete; a rerun skips them.`
-          : `${error.message} The run stopped after ${done} images; a rerun skips what is done.`,
+          ? `The run was cancelled after ${images(done)} (${summary.processed} resized, ${summary.skipped} up to date, ${summary.failed} failed). Every output written is complete; a rerun skips them.`
+          : `${error.message} The run stopped after ${images(done)}; a rerun skips what is done.`,
         { retryable: error.retryable, details: { ...error.details, ...counts(summary) }, cause: error },
       );
     }

@@ -321,7 +321,7 @@ describe('the key picker (dropdown options)', () => {
     expect(state.disabled).toBe(false);
     expect(state.options.map((o) => o.value)).toEqual(['picker/docs/', 'picker/cat.png', 'picker/notes.txt']);
     expect(state.options[0]!.label).toBe('picker/docs/ (Folder)');
-    expect(state.options[2]!.label).toMatch(/^picker\/notes\.txt \(1 bytes, \d{4}-\d{2}-\d{2}\)$/);
+    expect(state.options[2]!.label).toMatch(/^picker\/notes\.txt \(1 byte, \d{4}-\d{2}-\d{2}\)$/);
   });
 
   it('offers only images for resize’s source, and only folders for a prefix', async () => {

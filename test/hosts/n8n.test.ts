@@ -220,7 +220,7 @@ describe('the key picker (From List)', () => {
     const result = await search('get', 'suggestKey', { filter: 'picker/' });
     expect(result.results.map((r) => r.value)).toEqual(['picker/docs/', 'picker/img/', 'picker/readme.txt', 'picker/zebra.jpg']);
     expect(result.results[0]).toEqual({ name: 'picker/docs/', value: 'picker/docs/', description: 'Folder' });
-    expect(result.results[2]!.description).toMatch(/^1 bytes, \d{4}-\d{2}-\d{2}$/);
+    expect(result.results[2]!.description).toMatch(/^1 byte, \d{4}-\d{2}-\d{2}$/);
     expect(result.paginationToken).toBeUndefined();
   });
 
