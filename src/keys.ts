@@ -48,16 +48,17 @@ export function keyScope(basePath: string | undefined): KeyScope {
   const base = normaliseBasePath(basePath);
 
   const check = (value: string, field: string, what: string): ConnectorError | undefined => {
-    const name = fieldName(field) || what;
+    // Named only when there is an error to name it in: this runs on every key of every call.
+    const name = (): string => fieldName(field) || what;
     if (value.startsWith('/')) {
       const relative = value.replace(/^\/+/, '');
-      return invalidInput(field, `Expected \`${name}\` to be relative${relative ? `, like ${quoted(relative)},` : ''} but received ${quoted(value)}: drop the leading "/".`);
+      return invalidInput(field, `Expected \`${name()}\` to be relative${relative ? `, like ${quoted(relative)},` : ''} but received ${quoted(value)}: drop the leading "/".`);
     }
     const problem = segmentProblem(value);
-    if (problem) return invalidInput(field, `Expected \`${name}\` to stay inside ${base ? `the base path "${base}"` : 'the bucket'} but received ${quoted(value)}: it ${problem}.`);
+    if (problem) return invalidInput(field, `Expected \`${name()}\` to stay inside ${base ? `the base path "${base}"` : 'the bucket'} but received ${quoted(value)}: it ${problem}.`);
     const bytes = Buffer.byteLength(base + value, 'utf8');
     if (bytes > MAX_KEY_BYTES) {
-      return invalidInput(field, `Expected \`${name}\` to be at most ${MAX_KEY_BYTES - Buffer.byteLength(base)} bytes${base ? ' (with the base path, S3 allows 1024)' : ''} but received ${bytes - Buffer.byteLength(base)} bytes.`);
+      return invalidInput(field, `Expected \`${name()}\` to be at most ${MAX_KEY_BYTES - Buffer.byteLength(base)} bytes${base ? ' (with the base path, S3 allows 1024)' : ''} but received ${bytes - Buffer.byteLength(base)} bytes.`);
     }
     return undefined;
   };
