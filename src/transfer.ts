@@ -211,16 +211,12 @@ export function readAll(body: Readable, limit: number, tooLarge: (bytes: number)
       }
       chunks.push(chunk);
     });
-    let ended = false;
-    body.once('end', () => {
-      ended = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
-    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)));
     body.once('error', reject);
     // Catches a body destroyed without an error. Every body closes after `end`: building an Error
     // there anyway (its stack) cost ~3% of a small get's CPU.
     body.once('close', () => {
-      if (!ended) reject(new Error('The response body closed before it ended.'));
+      if (!body.readableEnded) reject(new Error('The response body closed before it ended.'));
     });
   });
 }
